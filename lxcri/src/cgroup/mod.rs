@@ -1,0 +1,31 @@
+//! cgroup work that is ours rather than liblxc's: detecting the host's layout (v1, hybrid, v2),
+//! and, after create, freezing, listing and killing the container's processes and removing its
+//! cgroups in every hierarchy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// How the host mounts cgroups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only cgroup v1 hierarchies.
+    V1,
+    /// cgroup v1 controllers plus a cgroup2 hierarchy (usually /sys/fs/cgroup/unified).
+    Hybrid,
+    /// Only the unified cgroup2 hierarchy.
+    V2,
+}
+
+/// What translation needs to know about the host's cgroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CgroupLayout {
+    pub mode: Mode,
+    /// v1 controller name -> mount point of the hierarchy holding it (cpu and cpuacct may share).
+    pub v1: BTreeMap<String, PathBuf>,
+    /// Mount point of the cgroup2 hierarchy, if there is one.
+    pub v2: Option<PathBuf>,
+    /// Controllers enabled in the cgroup2 hierarchy (its root's cgroup.controllers).
+    pub v2_controllers: BTreeSet<String>,
+    /// Swap limits can be set (v1 memory.memsw.limit_in_bytes / v2 memory.swap.max exist).
+    pub swap: bool,
+}

@@ -1,0 +1,31 @@
+//! What `lxcri create` leaves for `lxcri-hook` in `<rundir>/hook.json`.
+//!
+//! liblxc runs `lxcri-hook` as `lxc.hook.autodev`, in the container's mount namespace after all
+//! mounts are done and before pivot_root, with `LXC_ROOTFS_MOUNT` naming where the rootfs is
+//! mounted and `LXC_CONFIG_FILE` the liblxc config (whose directory is the runtime directory).
+
+use serde::{Deserialize, Serialize};
+
+pub const HOOK_CONFIG: &str = "hook.json";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HookConfig {
+    /// `linux.devices`: created under the rootfs's /dev.
+    #[serde(default)]
+    pub devices: Vec<oci_spec::runtime::LinuxDevice>,
+    /// `linux.maskedPaths`.
+    #[serde(default)]
+    pub masked_paths: Vec<String>,
+    /// `linux.readonlyPaths`.
+    #[serde(default)]
+    pub readonly_paths: Vec<String>,
+    /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
+    #[serde(default)]
+    pub root_readonly: bool,
+    /// OCI `createContainer` hooks, run in the container's mount namespace before pivot_root.
+    #[serde(default)]
+    pub create_container_hooks: Vec<oci_spec::runtime::Hook>,
+    /// OCI state JSON given to hooks on stdin.
+    #[serde(default)]
+    pub state_json: String,
+}

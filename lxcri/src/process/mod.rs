@@ -1,0 +1,1 @@
+//! Finishing the container's process: shared by lxcri-init and `lxcri exec`.
