@@ -1,0 +1,66 @@
+# lxcri — see README.md. Every target that needs the system installs what is missing first.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+BUILD := build
+RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
+DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
+
+.PHONY: all deps build demo test unit integration conformance lint install uninstall clean
+
+all: build
+
+# Install the Debian packages the build and the tests need, only if one is missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Release binaries laid out as they are installed: bin/lxcri and libexec/lxcri/*.
+# lxcri-init is built on its own, statically linked (it runs inside the container).
+build: deps
+	$(CARGO) build --release --locked
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked \
+	  -p lxcri-init --target $(HOST_TARGET) --target-dir target/static
+	install -d $(BUILD)/bin $(BUILD)/libexec/lxcri
+	install -m 0755 target/release/lxcri $(BUILD)/bin/lxcri
+	install -m 0755 target/release/lxcri-start target/release/lxcri-hook $(BUILD)/libexec/lxcri/
+	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init $(BUILD)/libexec/lxcri/
+
+demo: build
+	./scripts/demo.sh $(BUILD)/bin/lxcri
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked -p lxcri --no-default-features --lib -- -D warnings
+
+unit: deps
+	$(CARGO) test --locked --workspace --exclude lxcri-tests
+
+# Integration and conformance tests: real containers, as root. RUNTIME=/usr/sbin/runc runs the
+# same suite against runc.
+integration: build
+	RUNTIME=$(RUNTIME) $(CARGO) test --locked -p lxcri-tests -- --test-threads=2
+
+conformance: integration
+
+test: lint unit integration
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/lxcri
+	install -m 0755 $(BUILD)/bin/lxcri $(DESTDIR)$(PREFIX)/bin/lxcri
+	install -m 0755 $(BUILD)/libexec/lxcri/* $(DESTDIR)$(PREFIX)/libexec/lxcri/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lxcri
+	rm -rf $(DESTDIR)$(PREFIX)/libexec/lxcri
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

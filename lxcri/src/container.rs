@@ -1,0 +1,846 @@
+//! The OCI lifecycle: create, start, state, kill, delete, list. The CLI is a thin shell around
+//! these functions.
+
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use tracing::{debug, info, warn};
+
+use crate::cgroup::{CgroupLayout, CgroupPaths};
+use crate::error::Error;
+use crate::hook_proto::{HookConfig, HOOK_CONFIG};
+use crate::id::ContainerId;
+use crate::init_proto::{self, InitConfig, InitMessage};
+use crate::layout::{self, RuntimeDir};
+use crate::lock::Lock;
+use crate::signal::PidFd;
+use crate::state::{self, FileId, OciState, Phase, ProcIdent, State, Status};
+use crate::{hooks, spec};
+
+/// How long create waits for liblxc to build the container and for init to report.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long start waits for init to exec the process.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long delete waits for killed processes to leave the cgroup.
+const KILL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings that hold for every command (the global flags).
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    pub root: PathBuf,
+    pub libexec: PathBuf,
+    pub systemd_cgroup: bool,
+    pub debug: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub bundle: PathBuf,
+    pub pid_file: Option<PathBuf>,
+    pub console_socket: Option<PathBuf>,
+    pub preserve_fds: u32,
+}
+
+impl Runtime {
+    fn rundir(&self, id: &ContainerId) -> RuntimeDir {
+        RuntimeDir::new(&self.root, id)
+    }
+
+    fn helper(&self, name: &str) -> Result<PathBuf, Error> {
+        let p = self.libexec.join(name);
+        if p.is_file() {
+            Ok(p)
+        } else {
+            Err(Error::MissingHelper(p))
+        }
+    }
+
+    fn ensure_root(&self) -> Result<(), Error> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.root)
+            .map_err(|e| Error::io(format!("cannot create root {}", self.root.display()), e))
+    }
+
+    /// Load a container's state, or "does not exist".
+    fn load(&self, id: &ContainerId) -> Result<(RuntimeDir, State), Error> {
+        let rd = self.rundir(id);
+        match State::load(&rd.state_file()) {
+            Ok(s) => Ok((rd, s)),
+            Err(state::StateError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Err(Error::NotExist(id.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn status_of(&self, s: &State) -> Status {
+        s.status(|| {
+            CgroupLayout::detect()
+                .ok()
+                .map(|l| CgroupPaths::from_dir(&l, &s.cgroup_dir))
+                .and_then(|p| p.is_frozen().ok())
+                .unwrap_or(false)
+        })
+    }
+
+    // ---------------------------------------------------------------- create
+
+    pub fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<(), Error> {
+        let started = Instant::now();
+        self.ensure_root()?;
+        let rd = self.rundir(id);
+        let lock = Lock::acquire(&rd.lock_file())?;
+        if rd.dir().exists() {
+            return Err(Error::Exists(id.clone()));
+        }
+
+        // Everything that can be checked without touching the system comes first, so bad input
+        // leaves nothing behind.
+        let bundle = std::fs::canonicalize(&opts.bundle)
+            .map_err(|e| Error::io(format!("bundle {}", opts.bundle.display()), e))?;
+        let config_path = bundle.join("config.json");
+        let spec = oci_spec::runtime::Spec::load(&config_path).map_err(|e| Error::Spec {
+            path: config_path.clone(),
+            msg: e.to_string(),
+        });
+        let spec = match spec {
+            Ok(s) => s,
+            Err(e) => {
+                lock.remove_file();
+                return Err(e);
+            }
+        };
+        let result = self.create_locked(id, &rd, &bundle, &spec, opts);
+        if result.is_err() {
+            lock.remove_file();
+        }
+        info!(id = %id, elapsed_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "create");
+        result
+    }
+
+    fn create_locked(
+        &self,
+        id: &ContainerId,
+        rd: &RuntimeDir,
+        bundle: &Path,
+        spec: &oci_spec::runtime::Spec,
+        opts: &CreateOptions,
+    ) -> Result<(), Error> {
+        let process = spec.process().clone().ok_or(Error::NoProcess)?;
+        let rootfs = spec::rootfs_path(spec, bundle)?;
+        if !rootfs.is_dir() {
+            return Err(Error::NoRootfs(rootfs));
+        }
+        if process.terminal().unwrap_or(false) && opts.console_socket.is_none() {
+            return Err(Error::Usage(
+                "process.terminal is true but no --console-socket was given".into(),
+            ));
+        }
+        let init_bin = self.helper(layout::INIT_BIN)?;
+        let start_bin = self.helper(layout::START_BIN)?;
+        let hook_bin = self.helper(layout::HOOK_BIN)?;
+        let cgroup_layout = CgroupLayout::detect()?;
+        let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
+        let ctx = spec::Context {
+            id,
+            bundle,
+            rundir: rd,
+            init_binary: &init_bin,
+            hook_binary: &hook_bin,
+            cgroup: &cgroup_layout,
+            systemd_cgroup: self.systemd_cgroup,
+            host: &spec::RealHost,
+        };
+        let mut items = spec::translate(spec, &ctx)?;
+        items.push((
+            "lxc.log.level".into(),
+            if self.debug { "DEBUG" } else { "ERROR" }.into(),
+        ));
+        for (k, v) in &items {
+            debug!(target: "lxcri::config", "{k} = {v}");
+        }
+
+        // From here on we make things; `Cleanup` undoes them unless create succeeds.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(rd.dir())
+            .map_err(|e| Error::io(format!("cannot create {}", rd.dir().display()), e))?;
+        let mut cleanup = Cleanup {
+            rundir: rd.clone(),
+            layout: cgroup_layout.clone(),
+            cgroup_dir: cgroup_dir.clone(),
+            monitor_cgroup_dir: monitor_cgroup_dir(id),
+            monitor: None,
+            init: None,
+            armed: true,
+        };
+
+        let annotations = spec
+            .annotations()
+            .clone()
+            .map(|a| a.into_iter().collect())
+            .unwrap_or_default();
+        let hooks = spec.hooks().clone().unwrap_or_default();
+        let mut st = State {
+            id: id.to_string(),
+            bundle: bundle.to_path_buf(),
+            rootfs: rootfs.clone(),
+            annotations,
+            created: crate::time::now_rfc3339(),
+            phase: Phase::Creating,
+            creator: ProcIdent::of_pid(std::process::id() as i32),
+            init: None,
+            init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
+            cgroup_dir: cgroup_dir.clone(),
+            monitor_cgroup_dir: monitor_cgroup_dir(id),
+            poststart: hooks.poststart().clone().unwrap_or_default(),
+            poststop: hooks.poststop().clone().unwrap_or_default(),
+        };
+        st.save(&rd.state_file())?;
+        let creating_state = st.oci(Status::Creating);
+        let state_json = serde_json::to_string(&creating_state).unwrap_or_default();
+
+        // The private directory that init sees at /.lxcri.
+        let private = rd.private_dir();
+        std::fs::DirBuilder::new()
+            .mode(0o711)
+            .create(&private)
+            .map_err(|e| Error::io(format!("cannot create {}", private.display()), e))?;
+        write_file(&rd.private(layout::INIT), b"", 0o500)?;
+        let init_config = InitConfig {
+            process: process.clone(),
+            seccomp: false,
+            seccomp_flags: 0,
+            start_container_hooks: hooks.start_container().clone().unwrap_or_default(),
+            state_json: state_json.clone(),
+        };
+        let init_json =
+            serde_json::to_vec(&init_config).map_err(|e| Error::io("init.json", e.into()))?;
+        write_file(&rd.private(layout::INIT_CONFIG), &init_json, 0o600)?;
+        for fifo in [layout::START_FIFO, layout::EXEC_FIFO] {
+            nix::unistd::mkfifo(
+                &rd.private(fifo),
+                nix::sys::stat::Mode::from_bits_truncate(0o600),
+            )
+            .map_err(|e| Error::io(format!("mkfifo {fifo}"), e.into()))?;
+        }
+        let linux = spec.linux().clone().unwrap_or_default();
+        let hook_config = HookConfig {
+            devices: linux.devices().clone().unwrap_or_default(),
+            masked_paths: linux.masked_paths().clone().unwrap_or_default(),
+            readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
+            root_readonly: spec
+                .root()
+                .as_ref()
+                .and_then(|r| r.readonly())
+                .unwrap_or(false),
+            create_container_hooks: hooks.create_container().clone().unwrap_or_default(),
+            state_json: state_json.clone(),
+        };
+        let hook_json =
+            serde_json::to_vec(&hook_config).map_err(|e| Error::io("hook.json", e.into()))?;
+        write_file(&rd.dir().join(HOOK_CONFIG), &hook_json, 0o600)?;
+        let mut config = String::with_capacity(items.len() * 48);
+        for (k, v) in &items {
+            config.push_str(k);
+            config.push_str(" = ");
+            config.push_str(v);
+            config.push('\n');
+        }
+        write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
+
+        let listener = UnixListener::bind(rd.private(layout::INIT_SOCKET))
+            .map_err(|e| Error::io("cannot listen on init.sock", e))?;
+        nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
+            .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("init.sock", e))?;
+
+        // Fds above the preserved ones must not reach the container.
+        close_range_cloexec(3 + opts.preserve_fds);
+
+        let monitor = Command::new(&start_bin)
+            .arg(id.as_str())
+            .arg(&self.root)
+            .arg(rd.lxc_config())
+            .spawn()
+            .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+        let monitor_pid = monitor.id() as i32;
+        let monitor_fd =
+            PidFd::open(monitor_pid).map_err(|e| Error::io("pidfd_open monitor", e))?;
+        cleanup.monitor = Some(monitor);
+        debug!(monitor_pid, "monitor started");
+
+        let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
+        let init_pid = received
+            .pid
+            .ok_or_else(|| Error::Init("init sent no credentials".into()))?;
+        let init = ProcIdent::of_pid(init_pid)
+            .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
+        cleanup.init = Some(init);
+        debug!(init_pid, "init ready");
+
+        if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
+            send_console(sock, master.as_fd())?;
+        } else if process.terminal().unwrap_or(false) {
+            return Err(Error::Init("init did not send a pty master".into()));
+        }
+
+        // The monitor leaves: init is re-parented to the caller's subreaper (DESIGN.md).
+        if let Some(mut m) = cleanup.monitor.take() {
+            let _ = monitor_fd.send(libc::SIGKILL);
+            let _ = m.wait();
+        }
+        remove_monitor_cgroups(&cgroup_layout, &monitor_cgroup_dir(id));
+
+        if let Some(p) = &opts.pid_file {
+            write_pid_file(p, init_pid)?;
+        }
+        st.phase = Phase::Created;
+        st.creator = None;
+        st.init = Some(init);
+        st.save(&rd.state_file())?;
+        let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
+        cleanup.armed = false;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- start
+
+    pub fn start(&self, id: &ContainerId) -> Result<(), Error> {
+        let rd = self.rundir(id);
+        let _lock = Lock::acquire(&rd.lock_file())?;
+        let (rd, st) = self.load(id)?;
+        let status = self.status_of(&st);
+        if status != Status::Created {
+            return Err(Error::WrongState {
+                id: id.clone(),
+                status,
+                want: "created",
+            });
+        }
+        let init = st
+            .init
+            .ok_or_else(|| Error::Init("no init recorded".into()))?;
+        let pidfd = PidFd::open(init.pid).map_err(|e| Error::io("pidfd_open init", e))?;
+        if init.liveness() != state::Liveness::Alive {
+            return Err(Error::NotRunning(id.clone()));
+        }
+
+        // Open our end of `exec` before releasing init, so its open never blocks and its
+        // close-on-exec shows up here as POLLHUP.
+        let exec_fifo = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(rd.private(layout::EXEC_FIFO))
+            .map_err(|e| Error::io("cannot open exec fifo", e))?;
+        let mut start_fifo = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(rd.private(layout::START_FIFO))
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
+                _ => Error::io("cannot open start fifo", e),
+            })?;
+        use std::io::Write;
+        start_fifo
+            .write_all(&[0])
+            .map_err(|e| Error::io("cannot release init", e))?;
+        drop(start_fifo);
+
+        wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
+        let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
+
+        let state_json = self.state_json(&st, Status::Running);
+        for h in &st.poststart {
+            if let Err(e) = hooks::run(h, &state_json) {
+                warn!(id = %id, "poststart hook failed: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    fn state_json(&self, st: &State, status: Status) -> String {
+        serde_json::to_string(&st.oci(status)).unwrap_or_default()
+    }
+
+    // ---------------------------------------------------------------- state, list
+
+    pub fn state(&self, id: &ContainerId) -> Result<OciState, Error> {
+        let (_, st) = self.load(id)?;
+        let status = self.status_of(&st);
+        Ok(st.oci(status))
+    }
+
+    pub fn list(&self) -> Result<Vec<OciState>, Error> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(Error::io(format!("cannot read {}", self.root.display()), e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let Ok(id) = ContainerId::new(&name) else {
+                continue;
+            };
+            match self.state(&id) {
+                Ok(s) => out.push(s),
+                Err(e) => debug!("skipping {name}: {e}"),
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    // ---------------------------------------------------------------- kill
+
+    pub fn kill(&self, id: &ContainerId, sig: i32, all: bool) -> Result<(), Error> {
+        let (_, st) = self.load(id)?;
+        let status = self.status_of(&st);
+        if !matches!(status, Status::Created | Status::Running | Status::Paused) {
+            return Err(Error::NotRunning(id.clone()));
+        }
+        if all {
+            let layout = CgroupLayout::detect()?;
+            let paths = CgroupPaths::from_dir(&layout, &st.cgroup_dir);
+            paths.signal_all(sig)?;
+            return Ok(());
+        }
+        let init = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let fd = PidFd::open(init.pid).map_err(|_| Error::NotRunning(id.clone()))?;
+        // The pidfd pins the process; checking the start time after opening it closes the
+        // window in which the pid could have been recycled.
+        if init.liveness() != state::Liveness::Alive {
+            return Err(Error::NotRunning(id.clone()));
+        }
+        fd.send(sig).map_err(|e| match e.raw_os_error() {
+            Some(libc::ESRCH) => Error::NotRunning(id.clone()),
+            _ => Error::io("cannot signal container", e),
+        })
+    }
+
+    // ---------------------------------------------------------------- delete
+
+    pub fn delete(&self, id: &ContainerId, force: bool) -> Result<(), Error> {
+        let rd = self.rundir(id);
+        if !rd.dir().exists() {
+            return if force {
+                Ok(())
+            } else {
+                Err(Error::NotExist(id.clone()))
+            };
+        }
+        let lock = Lock::acquire(&rd.lock_file())?;
+        let st = match State::load(&rd.state_file()) {
+            Ok(st) => Some(st),
+            Err(state::StateError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound && !rd.dir().exists() =>
+            {
+                return if force {
+                    Ok(())
+                } else {
+                    Err(Error::NotExist(id.clone()))
+                };
+            }
+            // A create that died before writing its state, or a state file someone broke: with
+            // --force we still remove what we can find by name.
+            Err(e) if force => {
+                warn!(id = %id, "removing container with unreadable state: {e}");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let layout = CgroupLayout::detect()?;
+        let (cgroup_dir, monitor_dir) = match &st {
+            Some(s) => (s.cgroup_dir.clone(), s.monitor_cgroup_dir.clone()),
+            None => (String::new(), monitor_cgroup_dir(id)),
+        };
+        if let Some(st) = &st {
+            let status = self.status_of(st);
+            match status {
+                Status::Stopped | Status::Created => {}
+                _ if force => {}
+                _ => {
+                    return Err(Error::WrongState {
+                        id: id.clone(),
+                        status,
+                        want: "stopped",
+                    })
+                }
+            }
+            if status != Status::Stopped {
+                kill_container(st, &layout)?;
+            }
+        }
+        if !cgroup_dir.is_empty() {
+            CgroupPaths::from_dir(&layout, &cgroup_dir).remove()?;
+        }
+        remove_monitor_cgroups(&layout, &monitor_dir);
+        if let Some(st) = &st {
+            let state_json = self.state_json(st, Status::Stopped);
+            for h in &st.poststop {
+                if let Err(e) = hooks::run(h, &state_json) {
+                    warn!(id = %id, "poststop hook failed: {e}");
+                }
+            }
+        }
+        std::fs::remove_dir_all(rd.dir())
+            .map_err(|e| Error::io(format!("cannot remove {}", rd.dir().display()), e))?;
+        lock.remove_file();
+        Ok(())
+    }
+}
+
+/// Kill everything of a container that is not stopped and wait until it is gone.
+fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
+    let init_fd = st.init.and_then(|i| {
+        let fd = PidFd::open(i.pid).ok()?;
+        (i.liveness() == state::Liveness::Alive).then_some(fd)
+    });
+    if !st.cgroup_dir.is_empty() {
+        CgroupPaths::from_dir(layout, &st.cgroup_dir).kill_all(libc::SIGKILL)?;
+    }
+    if let Some(fd) = &init_fd {
+        let _ = fd.send(libc::SIGKILL);
+        if !fd.wait_exit(KILL_TIMEOUT) {
+            return Err(Error::Init(
+                "container init did not die after SIGKILL".into(),
+            ));
+        }
+    }
+    // A create killed half way may have left its monitor behind.
+    if let Some(c) = st.creator {
+        if c.liveness() == state::Liveness::Alive {
+            if let Ok(fd) = PidFd::open(c.pid) {
+                let _ = fd.send(libc::SIGKILL);
+                fd.wait_exit(KILL_TIMEOUT);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn monitor_cgroup_dir(id: &ContainerId) -> String {
+    format!("lxcri.monitor/{id}")
+}
+
+fn remove_monitor_cgroups(layout: &CgroupLayout, dir: &str) {
+    if let Err(e) = CgroupPaths::from_dir(layout, dir).remove() {
+        debug!("monitor cgroup {dir}: {e}");
+    }
+}
+
+/// Undo a half-made container when create fails at any step.
+struct Cleanup {
+    rundir: RuntimeDir,
+    layout: CgroupLayout,
+    cgroup_dir: String,
+    monitor_cgroup_dir: String,
+    monitor: Option<Child>,
+    init: Option<ProcIdent>,
+    armed: bool,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let cg = CgroupPaths::from_dir(&self.layout, &self.cgroup_dir);
+        let _ = cg.kill_all(libc::SIGKILL);
+        if let Some(init) = self.init {
+            if let Ok(fd) = PidFd::open(init.pid) {
+                if init.liveness() == state::Liveness::Alive {
+                    let _ = fd.send(libc::SIGKILL);
+                    fd.wait_exit(KILL_TIMEOUT);
+                }
+            }
+        }
+        if let Some(mut m) = self.monitor.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+        if let Err(e) = cg.remove() {
+            warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);
+        }
+        remove_monitor_cgroups(&self.layout, &self.monitor_cgroup_dir);
+        if let Err(e) = std::fs::remove_dir_all(self.rundir.dir()) {
+            warn!("cleanup of {}: {e}", self.rundir.dir().display());
+        }
+    }
+}
+
+fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    f.write_all(data)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    // mode is subject to umask on creation; state it exactly.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(format!("cannot chmod {}", path.display()), e))
+}
+
+fn write_pid_file(path: &Path, pid: i32) -> Result<(), Error> {
+    let path = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::io("cwd", e))?
+            .join(path)
+    };
+    state::write_atomic(&path, pid.to_string().as_bytes(), 0o644)
+        .map_err(|e| Error::io(format!("cannot write pid file {}", path.display()), e))
+}
+
+/// Mark every fd from `first` up close-on-exec, so only stdio and the preserved fds reach the
+/// container through liblxc (which keeps inherited fds: `want_close_all_fds(false)`).
+fn close_range_cloexec(first: u32) {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
+}
+
+/// Wait until init connects to init.sock and reports, or the monitor dies, or time runs out.
+fn wait_for_init(
+    listener: &UnixListener,
+    monitor: &PidFd,
+    timeout: Duration,
+    rd: &RuntimeDir,
+) -> Result<init_proto::Received, Error> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Init(format!(
+                "container init did not report within {}s{}",
+                timeout.as_secs(),
+                lxc_log_tail(rd)
+            )));
+        }
+        let mut fds = [
+            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
+            PollFd::new(monitor.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, poll_timeout(left)) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::io("poll", e.into())),
+        }
+        let listener_ready = fds[0].revents().is_some_and(|r| !r.is_empty());
+        let monitor_dead = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if listener_ready {
+            match listener.accept() {
+                Ok((stream, _)) => return receive_init(stream, left),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(Error::io("accept on init.sock", e)),
+            }
+        }
+        if monitor_dead {
+            return Err(Error::Init(format!(
+                "liblxc failed to start the container{}",
+                lxc_log_tail(rd)
+            )));
+        }
+    }
+}
+
+fn receive_init(stream: UnixStream, timeout: Duration) -> Result<init_proto::Received, Error> {
+    stream
+        .set_nonblocking(false)
+        .and_then(|_| stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))))
+        .map_err(|e| Error::io("init.sock", e))?;
+    let fd: OwnedFd = stream.into();
+    let received = init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
+    match &received.message {
+        InitMessage::Ready => Ok(received),
+        InitMessage::Error(msg) => Err(Error::Init(msg.clone())),
+    }
+}
+
+fn poll_timeout(d: Duration) -> PollTimeout {
+    let ms = d.as_millis().clamp(1, i32::MAX as u128) as i32;
+    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+}
+
+/// The last ERROR lines of liblxc's log, to say why a start failed.
+fn lxc_log_tail(rd: &RuntimeDir) -> String {
+    let Ok(text) = std::fs::read_to_string(rd.lxc_log()) else {
+        return String::new();
+    };
+    let errors: Vec<&str> = text.lines().filter(|l| l.contains("ERROR")).collect();
+    let tail = errors
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .copied()
+        .collect::<Vec<_>>();
+    if tail.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", tail.join(" | "))
+    }
+}
+
+/// Wait for init's verdict on `exec`: EOF with no data means execve happened.
+fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result<(), Error> {
+    let deadline = Instant::now() + timeout;
+    let mut fifo = fifo;
+    let mut msg = Vec::new();
+    let mut init_dead = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Init(
+                "container process did not start in time".into(),
+            ));
+        }
+        let (fifo_ready, dead_now) = {
+            let mut fds = [
+                PollFd::new(fifo.as_fd(), PollFlags::POLLIN),
+                PollFd::new(init.as_fd(), PollFlags::POLLIN),
+            ];
+            let wait = if init_dead {
+                poll_timeout(Duration::from_millis(50))
+            } else {
+                poll_timeout(left)
+            };
+            match poll(&mut fds, wait) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::io("poll", e.into())),
+            }
+            (
+                fds[0].revents().is_some_and(|r| !r.is_empty()),
+                fds[1].revents().is_some_and(|r| !r.is_empty()),
+            )
+        };
+        if fifo_ready {
+            let mut buf = [0u8; 4096];
+            match fifo.read(&mut buf) {
+                Ok(0) => {
+                    return if msg.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(Error::Exec(
+                            String::from_utf8_lossy(&msg).trim().to_string(),
+                        ))
+                    };
+                }
+                Ok(n) => msg.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(Error::io("exec fifo", e)),
+            }
+            continue;
+        }
+        if init_dead {
+            // Init died without ever opening `exec`: it was killed before it could say why.
+            return Err(Error::Init(
+                "container init exited before starting the process".into(),
+            ));
+        }
+        init_dead = dead_now;
+    }
+}
+
+/// Hand the pty master to the caller's console socket (runc's protocol: SCM_RIGHTS, the
+/// payload is a name for the terminal).
+fn send_console(socket: &Path, master: std::os::fd::BorrowedFd<'_>) -> Result<(), Error> {
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
+    let stream = UnixStream::connect(socket).map_err(|e| {
+        Error::io(
+            format!("cannot connect to console socket {}", socket.display()),
+            e,
+        )
+    })?;
+    let fds = [master.as_raw_fd()];
+    let name = b"/dev/ptmx";
+    let iov = [std::io::IoSlice::new(name)];
+    sendmsg::<()>(
+        stream.as_raw_fd(),
+        &iov,
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::MSG_NOSIGNAL,
+        None,
+    )
+    .map_err(|e| Error::io("cannot send pty master to console socket", e.into()))?;
+    Ok(())
+}
+
+impl Runtime {
+    /// create + start; unless `detach`, wait for the container's init and return its exit
+    /// status (128+signal when killed), then delete the container unless `keep`.
+    pub fn run(
+        &self,
+        id: &ContainerId,
+        opts: &CreateOptions,
+        detach: bool,
+        keep: bool,
+    ) -> Result<u8, Error> {
+        if !detach {
+            // The monitor's death re-parents init to us, so we can reap it.
+            nix::sys::prctl::set_child_subreaper(true)
+                .map_err(|e| Error::io("PR_SET_CHILD_SUBREAPER", e.into()))?;
+        }
+        self.create(id, opts)?;
+        if let Err(e) = self.start(id) {
+            let _ = self.delete(id, true);
+            return Err(e);
+        }
+        if detach {
+            return Ok(0);
+        }
+        let (_, st) = self.load(id)?;
+        let pid = st.init.map(|i| i.pid).unwrap_or(0);
+        let code = wait_child(pid);
+        if !keep {
+            self.delete(id, true)?;
+        }
+        code
+    }
+}
+
+fn wait_child(pid: i32) -> Result<u8, Error> {
+    use nix::sys::wait::{waitpid, WaitStatus};
+    let pid = nix::unistd::Pid::from_raw(pid);
+    loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => return Ok(code as u8),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128u8.wrapping_add(sig as u8)),
+            Ok(_) => continue,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::io("waitpid container init", e.into())),
+        }
+    }
+}
