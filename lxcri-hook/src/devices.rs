@@ -207,3 +207,174 @@ fn symlinks(root: &Root) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::stat::{major, minor, stat, umask};
+    use std::fs;
+    use std::os::unix::fs::{symlink, MetadataExt};
+
+    fn dev(path: &str, typ: LinuxDeviceType, maj: i64, min: i64, mode: u32) -> LinuxDevice {
+        let mut d = LinuxDevice::default();
+        d.set_path(path.into());
+        d.set_typ(typ);
+        d.set_major(maj);
+        d.set_minor(min);
+        d.set_file_mode(Some(mode));
+        d.set_uid(Some(1000));
+        d.set_gid(Some(1001));
+        d
+    }
+
+    fn kind(p: &Path) -> SFlag {
+        let st = fstatat(nix::fcntl::AT_FDCWD, p, AtFlags::AT_SYMLINK_NOFOLLOW).expect("stat");
+        SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits())
+    }
+
+    #[test]
+    fn creates_replaces_and_fixes_modes() {
+        let rootdir = tempfile::tempdir().expect("tempdir");
+        let r = rootdir.path();
+        fs::create_dir(r.join("dev")).expect("mkdir");
+        fs::write(r.join("dev/wrong"), "regular file").expect("write");
+        mknodat(
+            nix::fcntl::AT_FDCWD,
+            &r.join("dev/null"),
+            SFlag::S_IFCHR,
+            Mode::from_bits_truncate(0o600),
+            makedev(1, 3),
+        )
+        .expect("mknod");
+        let root = Root::open(r).expect("root");
+        let old = umask(Mode::from_bits_truncate(0o077));
+        let res = setup(
+            &root,
+            &[
+                dev("/dev/null", LinuxDeviceType::C, 1, 3, 0o666),
+                dev("/dev/wrong", LinuxDeviceType::C, 1, 5, 0o640),
+                dev("/dev/net/tun", LinuxDeviceType::C, 10, 200, 0o666),
+                dev("/dev/loop9", LinuxDeviceType::B, 7, 9, 0o660),
+                dev("/dev/myfifo", LinuxDeviceType::P, 0, 0, 0o620),
+            ],
+        );
+        umask(old);
+        res.expect("setup");
+        for (p, k, maj, min, mode) in [
+            ("dev/null", SFlag::S_IFCHR, 1, 3, 0o666),
+            ("dev/wrong", SFlag::S_IFCHR, 1, 5, 0o640),
+            ("dev/net/tun", SFlag::S_IFCHR, 10, 200, 0o666),
+            ("dev/loop9", SFlag::S_IFBLK, 7, 9, 0o660),
+            ("dev/myfifo", SFlag::S_IFIFO, 0, 0, 0o620),
+        ] {
+            let st = stat(&r.join(p)).expect("stat");
+            assert_eq!(kind(&r.join(p)), k, "{p}");
+            if k != SFlag::S_IFIFO {
+                assert_eq!((major(st.st_rdev), minor(st.st_rdev)), (maj, min), "{p}");
+            }
+            assert_eq!(st.st_mode & 0o7777, mode, "{p}");
+            assert_eq!((st.st_uid, st.st_gid), (1000, 1001), "{p}");
+        }
+        assert_eq!(
+            fs::read_link(r.join("dev/ptmx")).expect("ptmx"),
+            Path::new("pts/ptmx")
+        );
+        assert_eq!(
+            fs::read_link(r.join("dev/fd")).expect("fd"),
+            Path::new("/proc/self/fd")
+        );
+        assert_eq!(
+            fs::read_link(r.join("dev/stderr")).expect("fd"),
+            Path::new("/proc/self/fd/2")
+        );
+    }
+
+    #[test]
+    fn existing_ptmx_node_becomes_symlink_and_links_kept() {
+        let rootdir = tempfile::tempdir().expect("tempdir");
+        let r = rootdir.path();
+        fs::create_dir(r.join("dev")).expect("mkdir");
+        mknodat(
+            nix::fcntl::AT_FDCWD,
+            &r.join("dev/ptmx"),
+            SFlag::S_IFCHR,
+            Mode::from_bits_truncate(0o666),
+            makedev(5, 2),
+        )
+        .expect("mknod");
+        symlink("/somewhere", r.join("dev/stdin")).expect("symlink");
+        let root = Root::open(r).expect("root");
+        setup(&root, &[]).expect("setup");
+        assert_eq!(
+            fs::read_link(r.join("dev/ptmx")).expect("ptmx"),
+            Path::new("pts/ptmx")
+        );
+        assert_eq!(
+            fs::read_link(r.join("dev/stdin")).expect("stdin"),
+            Path::new("/somewhere")
+        );
+        // Idempotent.
+        setup(&root, &[]).expect("setup again");
+    }
+
+    #[test]
+    fn symlinks_never_touch_host_files() {
+        let host = tempfile::tempdir().expect("tempdir");
+        let victim = host.path().join("passwd");
+        fs::write(&victim, "root:x:0:0").expect("write");
+        let hostdir = host.path().join("hostdev");
+        fs::create_dir(&hostdir).expect("mkdir");
+        let before = fs::metadata(&victim).expect("meta");
+
+        let rootdir = tempfile::tempdir().expect("tempdir");
+        let r = rootdir.path();
+        fs::create_dir(r.join("dev")).expect("mkdir");
+        // /dev/evil -> host file; /dev/sub -> host dir; /dev/ptmx -> host file.
+        symlink(&victim, r.join("dev/evil")).expect("symlink");
+        symlink(&hostdir, r.join("dev/sub")).expect("symlink");
+        symlink(&victim, r.join("dev/ptmx")).expect("symlink");
+        symlink("../../../../../..", r.join("dev/up")).expect("symlink");
+        let root = Root::open(r).expect("root");
+        setup(
+            &root,
+            &[
+                dev("/dev/evil", LinuxDeviceType::C, 1, 3, 0o600),
+                dev("/dev/sub/x", LinuxDeviceType::C, 1, 3, 0o600),
+                dev("/dev/up/tmp/y", LinuxDeviceType::C, 1, 3, 0o600),
+            ],
+        )
+        .expect("setup");
+
+        let after = fs::metadata(&victim).expect("meta");
+        assert_eq!(fs::read_to_string(&victim).expect("read"), "root:x:0:0");
+        assert_eq!(
+            (after.mode(), after.uid(), after.gid()),
+            (before.mode(), before.uid(), before.gid())
+        );
+        assert_eq!(fs::read_dir(&hostdir).expect("ls").count(), 0);
+        assert!(!Path::new("/tmp/y").exists());
+        // The symlink itself was replaced by the node; the others were resolved inside the root.
+        assert_eq!(kind(&r.join("dev/evil")), SFlag::S_IFCHR);
+        let inside = r.join(hostdir.strip_prefix("/").expect("abs")).join("x");
+        assert_eq!(kind(&inside), SFlag::S_IFCHR);
+        assert_eq!(kind(&r.join("tmp/y")), SFlag::S_IFCHR);
+        assert_eq!(
+            fs::read_link(r.join("dev/ptmx")).expect("ptmx"),
+            Path::new("pts/ptmx")
+        );
+    }
+
+    #[test]
+    fn bad_specs_are_errors() {
+        let rootdir = tempfile::tempdir().expect("tempdir");
+        let root = Root::open(rootdir.path()).expect("root");
+        let e = setup(&root, &[dev("/dev/all", LinuxDeviceType::A, 0, 0, 0o666)]);
+        assert!(e.is_err());
+        let e = setup(&root, &[dev("dev/rel", LinuxDeviceType::C, 1, 3, 0o666)]);
+        assert!(e.is_err());
+        let e = setup(&root, &[dev("/dev/neg", LinuxDeviceType::C, -1, 3, 0o666)]);
+        assert!(e.is_err());
+        let e = setup(&root, &[dev("/", LinuxDeviceType::C, 1, 3, 0o666)]);
+        assert!(e.is_err());
+    }
+}

@@ -12,6 +12,8 @@ mod error;
 mod hooks;
 mod masks;
 mod resolve;
+#[cfg(test)]
+mod testns;
 
 use std::path::{Path, PathBuf};
 

@@ -137,3 +137,127 @@ fn remount_ro(target: &Path, st: Statvfs) -> nix::Result<()> {
         None::<&str>,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testns::in_private_ns;
+    use std::fs;
+    use std::io::ErrorKind;
+    use std::os::unix::fs::symlink;
+
+    fn erofs(r: std::io::Result<()>) -> bool {
+        matches!(r, Err(e) if e.kind() == ErrorKind::ReadOnlyFilesystem)
+    }
+
+    #[test]
+    fn mask_and_readonly_stay_inside_root() {
+        in_private_ns("masks::tests::mask_and_readonly_stay_inside_root", || {
+            let host = tempfile::tempdir().expect("tempdir");
+            let victim = host.path().join("passwd");
+            fs::write(&victim, "host secret").expect("write");
+            let hostdir = host.path().join("dir");
+            fs::create_dir(&hostdir).expect("mkdir");
+            fs::write(hostdir.join("f"), "x").expect("write");
+
+            let rootdir = tempfile::tempdir().expect("tempdir");
+            let r = rootdir.path();
+            fs::create_dir_all(r.join("proc/acpi")).expect("mkdir");
+            fs::write(r.join("proc/acpi/x"), "acpi").expect("write");
+            fs::write(r.join("proc/kcore"), "core").expect("write");
+            fs::create_dir_all(r.join("proc/sys")).expect("mkdir");
+            fs::write(r.join("proc/sys/knob"), "1").expect("write");
+            // Planted symlinks naming host paths; resolved in the root they name nothing.
+            symlink(&victim, r.join("proc/evil")).expect("symlink");
+            symlink(&hostdir, r.join("proc/evildir")).expect("symlink");
+            symlink("../../../../../../..", r.join("proc/up")).expect("symlink");
+            // A relative symlink that stays inside: followed.
+            symlink("kcore", r.join("proc/kcore2")).expect("symlink");
+
+            let root = Root::open(r).expect("root");
+            let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            mask(
+                &root,
+                &s(&[
+                    "/proc/acpi",
+                    "/proc/kcore2",
+                    "/proc/evil",
+                    "/proc/evildir",
+                    "/nope",
+                ]),
+            )
+            .expect("mask");
+            readonly(
+                &root,
+                &s(&["/proc/sys", "/proc/evildir", "/proc/evil", "/missing/x"]),
+            )
+            .expect("readonly");
+
+            // Masked inside the root.
+            assert_eq!(fs::read_dir(r.join("proc/acpi")).expect("ls").count(), 0);
+            assert!(erofs(fs::write(r.join("proc/acpi/y"), "y")));
+            assert_eq!(fs::read(r.join("proc/kcore")).expect("read"), b"");
+            assert!(fs::write(r.join("proc/kcore"), "z").is_ok()); // /dev/null takes writes
+                                                                   // Read-only inside the root, flags of the mount kept.
+            assert!(erofs(fs::write(r.join("proc/sys/knob"), "0")));
+            assert_eq!(fs::read(r.join("proc/sys/knob")).expect("read"), b"1");
+            // The host files are untouched: not masked, not read-only.
+            assert_eq!(fs::read(&victim).expect("read"), b"host secret");
+            fs::write(&victim, "host secret").expect("host file still writable");
+            assert_eq!(fs::read(hostdir.join("f")).expect("read"), b"x");
+            fs::write(hostdir.join("g"), "g").expect("host dir still writable");
+            // A `..` symlink is clamped at the root: /proc/up/proc/acpi is the root's /proc/acpi.
+            let root2 = Root::open(r).expect("root");
+            readonly(&root2, &s(&["/proc/up/proc/acpi"])).expect("readonly via ..");
+            fs::write(host.path().join("after"), "a").expect("host still writable");
+        });
+    }
+
+    #[test]
+    fn root_readonly_keeps_flags() {
+        in_private_ns("masks::tests::root_readonly_keeps_flags", || {
+            let outside = tempfile::tempdir().expect("tempdir");
+            let rootdir = tempfile::tempdir().expect("tempdir");
+            let r = rootdir.path();
+            fs::create_dir(r.join("sub")).expect("mkdir");
+            // Make the rootfs a nosuid,nodev mount, with a writable submount.
+            mount(Some(r), r, None::<&str>, MsFlags::MS_BIND, None::<&str>).expect("bind");
+            mount(
+                None::<&str>,
+                r,
+                None::<&str>,
+                MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                None::<&str>,
+            )
+            .expect("remount");
+            mount(
+                Some("tmpfs"),
+                &r.join("sub"),
+                Some("tmpfs"),
+                MsFlags::empty(),
+                None::<&str>,
+            )
+            .expect("tmpfs");
+            let root = Root::open(r).expect("root");
+            root_readonly(&root).expect("root ro");
+            assert!(erofs(fs::write(r.join("f"), "f")));
+            fs::write(r.join("sub/f"), "f").expect("submount stays writable");
+            fs::write(outside.path().join("f"), "f").expect("outside stays writable");
+            let f = statvfs(r).expect("statvfs").flags();
+            assert!(f.contains(FsFlags::ST_RDONLY | FsFlags::ST_NOSUID | FsFlags::ST_NODEV));
+        });
+    }
+
+    #[test]
+    fn root_readonly_not_a_mountpoint() {
+        in_private_ns("masks::tests::root_readonly_not_a_mountpoint", || {
+            let rootdir = tempfile::tempdir().expect("tempdir");
+            let r = rootdir.path().join("rootfs");
+            fs::create_dir(&r).expect("mkdir");
+            let root = Root::open(&r).expect("root");
+            root_readonly(&root).expect("root ro");
+            assert!(erofs(fs::write(r.join("f"), "f")));
+            fs::write(rootdir.path().join("f"), "f").expect("parent stays writable");
+        });
+    }
+}
