@@ -334,13 +334,15 @@ mod tests {
         symlink(&hostdir, r.join("dev/sub")).expect("symlink");
         symlink(&victim, r.join("dev/ptmx")).expect("symlink");
         symlink("../../../../../..", r.join("dev/up")).expect("symlink");
+        // `..` climbing out would land in the host tempdir; inside the root it is clamped.
+        let up_y = format!("/dev/up{}", host.path().join("y").display());
         let root = Root::open(r).expect("root");
         setup(
             &root,
             &[
                 dev("/dev/evil", LinuxDeviceType::C, 1, 3, 0o600),
                 dev("/dev/sub/x", LinuxDeviceType::C, 1, 3, 0o600),
-                dev("/dev/up/tmp/y", LinuxDeviceType::C, 1, 3, 0o600),
+                dev(&up_y, LinuxDeviceType::C, 1, 3, 0o600),
             ],
         )
         .expect("setup");
@@ -352,12 +354,15 @@ mod tests {
             (before.mode(), before.uid(), before.gid())
         );
         assert_eq!(fs::read_dir(&hostdir).expect("ls").count(), 0);
-        assert!(!Path::new("/tmp/y").exists());
+        assert!(!host.path().join("y").exists());
         // The symlink itself was replaced by the node; the others were resolved inside the root.
         assert_eq!(kind(&r.join("dev/evil")), SFlag::S_IFCHR);
         let inside = r.join(hostdir.strip_prefix("/").expect("abs")).join("x");
         assert_eq!(kind(&inside), SFlag::S_IFCHR);
-        assert_eq!(kind(&r.join("tmp/y")), SFlag::S_IFCHR);
+        let y = r
+            .join(host.path().strip_prefix("/").expect("abs"))
+            .join("y");
+        assert_eq!(kind(&y), SFlag::S_IFCHR);
         assert_eq!(
             fs::read_link(r.join("dev/ptmx")).expect("ptmx"),
             Path::new("pts/ptmx")
