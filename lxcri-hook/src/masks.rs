@@ -141,7 +141,7 @@ fn remount_ro(target: &Path, st: Statvfs) -> nix::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testns::in_private_ns;
+    use crate::testns::{detach_under, in_private_ns};
     use std::fs;
     use std::io::ErrorKind;
     use std::os::unix::fs::symlink;
@@ -210,6 +210,7 @@ mod tests {
             let root2 = Root::open(r).expect("root");
             readonly(&root2, &s(&["/proc/up/proc/acpi"])).expect("readonly via ..");
             fs::write(host.path().join("after"), "a").expect("host still writable");
+            detach_under(r);
         });
     }
 
@@ -245,6 +246,7 @@ mod tests {
             fs::write(outside.path().join("f"), "f").expect("outside stays writable");
             let f = statvfs(r).expect("statvfs").flags();
             assert!(f.contains(FsFlags::ST_RDONLY | FsFlags::ST_NOSUID | FsFlags::ST_NODEV));
+            detach_under(r);
         });
     }
 
@@ -258,6 +260,7 @@ mod tests {
             root_readonly(&root).expect("root ro");
             assert!(erofs(fs::write(r.join("f"), "f")));
             fs::write(rootdir.path().join("f"), "f").expect("parent stays writable");
+            detach_under(&r);
         });
     }
 }

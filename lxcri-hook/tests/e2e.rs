@@ -42,6 +42,22 @@ fn in_private_ns(name: &str, body: impl FnOnce()) {
     );
 }
 
+/// Detach every mount at or under `dir` (deepest first) so the tempdirs can be removed; only
+/// ever called inside the private namespace.
+fn detach_under(dir: &std::path::Path) {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    let mut points: Vec<std::path::PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    for p in points {
+        let _ = nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
 fn run_hook(rundir: &Path, rootfs: &Path, cfg: &HookConfig) -> Output {
     fs::write(rundir.join("config"), "").expect("write config");
     fs::write(
@@ -135,6 +151,7 @@ fn full_run() {
         assert!(erofs(fs::write(rootfs.join("proc/sys/knob"), "0")));
         assert!(erofs(fs::write(rootfs.join("etc/x"), "x")));
         fs::write(rundir.join("x"), "x").expect("outside the rootfs stays writable");
+        detach_under(tmp.path());
     });
 }
 
