@@ -1,1 +1,79 @@
-fn main() {}
+//! `lxcri-hook`: run by liblxc as `lxc.hook.autodev` (with `lxc.hook.version = 1`) in the
+//! container's mount namespace, after all mounts and before pivot_root.
+//!
+//! Reads `<dir of $LXC_CONFIG_FILE>/hook.json` and, under `$LXC_ROOTFS_MOUNT`: creates
+//! `linux.devices` and the /dev symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
+//! `readonlyPaths` read-only and finally the rootfs itself if `root.readonly`.
+//!
+//! Exit status 0 on success; otherwise 1 and one line `lxcri-hook: <what failed>: <why>` on stderr.
+
+mod devices;
+mod error;
+mod hooks;
+mod masks;
+mod resolve;
+#[cfg(test)]
+mod testns;
+
+use std::path::{Path, PathBuf};
+
+use lxcri::hook_proto::{HookConfig, HOOK_CONFIG};
+
+use crate::error::{Context, Error, Result};
+use crate::resolve::Root;
+
+fn env_path(name: &str) -> Result<PathBuf> {
+    match std::env::var_os(name) {
+        Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+        _ => Err(Error::new(format!("environment {name}"), "not set")),
+    }
+}
+
+fn load_config(config_file: &Path) -> Result<HookConfig> {
+    let dir = config_file.parent().unwrap_or(Path::new("/"));
+    let path = dir.join(HOOK_CONFIG);
+    let data = std::fs::read(&path).ctx(|| format!("read {}", path.display()))?;
+    serde_json::from_slice(&data).ctx(|| format!("parse {}", path.display()))
+}
+
+/// Everything the hook does, in order.
+pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
+    let root = Root::open(rootfs)?;
+    devices::setup(&root, &cfg.devices)?;
+    hooks::run_all(
+        "createContainer",
+        &cfg.create_container_hooks,
+        &cfg.state_json,
+    )?;
+    masks::mask(&root, &cfg.masked_paths)?;
+    masks::readonly(&root, &cfg.readonly_paths)?;
+    if cfg.root_readonly {
+        masks::root_readonly(&root)?;
+    }
+    Ok(())
+}
+
+fn run() -> Result<()> {
+    let hook_type = std::env::var("LXC_HOOK_TYPE")
+        .ok()
+        .or_else(|| std::env::args().nth(1))
+        .unwrap_or_default();
+    if hook_type != "autodev" {
+        return Err(Error::new(
+            "hook type",
+            format!(
+                "{hook_type:?} is not supported (expected \"autodev\" with lxc.hook.version = 1)"
+            ),
+        ));
+    }
+    let rootfs = env_path("LXC_ROOTFS_MOUNT")?;
+    let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
+    apply(&rootfs, &cfg)
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("lxcri-hook: {e}");
+        std::process::exit(1);
+    }
+}
