@@ -100,7 +100,11 @@ impl fmt::Display for Out {
             "`{}`: status {:?}{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
             self.what,
             self.status,
-            if self.timed_out { " (TIMED OUT, killed)" } else { "" },
+            if self.timed_out {
+                " (TIMED OUT, killed)"
+            } else {
+                ""
+            },
             self.stdout,
             self.stderr
         )
@@ -148,7 +152,9 @@ pub fn run_cmd_timeout(mut cmd: Command, timeout: Duration) -> Out {
     cmd.stdin(Stdio::null())
         .stdout(out.try_clone().expect("clone stdout file"))
         .stderr(err.try_clone().expect("clone stderr file"));
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
     let (status, timed_out) = wait_timeout(&mut child, timeout);
     Out {
         what,
@@ -166,7 +172,9 @@ pub fn run_piped_timeout(mut cmd: Command, timeout: Duration) -> Out {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
     let (tx, rx) = std::sync::mpsc::channel();
     let mut so = child.stdout.take().expect("stdout pipe");
     let mut se = child.stderr.take().expect("stderr pipe");
@@ -259,6 +267,11 @@ impl Runtime {
     /// `create --bundle B --pid-file B/pid ID`, the container's stdout and stderr going to
     /// `B/stdout` and `B/stderr` (see [`Bundle::stdout`]). Writes the bundle's config first.
     pub fn create(&self, bundle: &Bundle, id: &str) -> Out {
+        self.create_with(bundle, id, &[])
+    }
+
+    /// [`Runtime::create`] with more arguments before the id (e.g. `--console-socket S`).
+    pub fn create_with(&self, bundle: &Bundle, id: &str, extra: &[&str]) -> Out {
         bundle.write_config();
         self.track(id);
         let mut c = self.command();
@@ -267,6 +280,7 @@ impl Runtime {
             .arg(bundle.path())
             .arg("--pid-file")
             .arg(bundle.pid_file())
+            .args(extra)
             .arg(id);
         let what = describe(&c);
         let out = File::create(bundle.path().join("stdout")).expect("create B/stdout");
@@ -358,7 +372,10 @@ impl Runtime {
     pub fn output(&self, bundle: &Bundle) -> String {
         let id = unique_id("out");
         let (o, e) = self.run_to_end(bundle, &id);
-        assert!(e.is_empty(), "container {id} wrote to stderr: {e}\nstdout: {o}");
+        assert!(
+            e.is_empty(),
+            "container {id} wrote to stderr: {e}\nstdout: {o}"
+        );
         o
     }
 
@@ -654,7 +671,8 @@ pub fn status_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 /// True when `s` looks like an RFC 3339 timestamp (`YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`).
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     if b.len() < 20
         || !digits(0..4)
         || b[4] != b'-'

@@ -9,7 +9,11 @@ fn assert_clean_failure(rt: &Runtime, out: &Out) {
     out.fails();
     assert!(!out.stderr.contains("panicked"), "panic: {out}");
     assert!(out.stdout.is_empty(), "nothing on stdout: {out}");
-    let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "exactly one line of error: {out}");
     assert!(rt.list_ids().is_empty(), "nothing listed: {out}");
     assert!(
@@ -53,8 +57,11 @@ fn malformed_config() {
     let rt = Runtime::new();
     let b = Bundle::new(&["true"]);
     let id = unique_id("badcfg");
-    fs::write(b.path().join("config.json"), "{\"ociVersion\": \"1.0.2\", \"process\": ")
-        .expect("write broken config");
+    fs::write(
+        b.path().join("config.json"),
+        "{\"ociVersion\": \"1.0.2\", \"process\": ",
+    )
+    .expect("write broken config");
     let mut c = rt.command();
     c.arg("create").arg("--bundle").arg(b.path()).arg(&id);
     let out = lxcri_tests::run_cmd_timeout(c, lxcri_tests::CMD_TIMEOUT);

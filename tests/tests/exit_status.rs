@@ -48,7 +48,11 @@ fn subreaper_gets_kill_signal() {
         }
         rt.kill(&id, "KILL").ok();
         let out = h.join().expect("harness thread");
-        assert_eq!(out.code(), Some(128 + 9), "init reaped as killed by SIGKILL: {out}");
+        assert_eq!(
+            out.code(),
+            Some(128 + 9),
+            "init reaped as killed by SIGKILL: {out}"
+        );
         assert!(out.stderr.contains("signaled 9"), "{out}");
     });
     rt.wait_status(&id, "stopped");
@@ -62,7 +66,13 @@ fn stdout_reaches_callers_pipe() {
     let id = unique_id("pipe");
     let out = subreaper(&rt, &b, &id);
     assert_eq!(out.code(), Some(0), "{out}");
-    assert_eq!(out.stdout, "hello\n", "container stdout on the caller's pipe: {out}");
-    assert!(out.stderr.contains("oops"), "container stderr on the caller's pipe: {out}");
+    assert_eq!(
+        out.stdout, "hello\n",
+        "container stdout on the caller's pipe: {out}"
+    );
+    assert!(
+        out.stderr.contains("oops"),
+        "container stderr on the caller's pipe: {out}"
+    );
     rt.delete(&id).ok();
 }

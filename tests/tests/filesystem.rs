@@ -61,7 +61,11 @@ fn tmpfs_mount_with_size_and_mode() {
     let m = mount_at(&mi, "/mnt/t", mi_text);
     assert_eq!(m.fs_type, "tmpfs");
     for o in ["nosuid", "nodev", "noexec"] {
-        assert!(m.mount_opts.iter().any(|x| x == o), "{o} on /mnt/t: {:?}", m.mount_opts);
+        assert!(
+            m.mount_opts.iter().any(|x| x == o),
+            "{o} on /mnt/t: {:?}",
+            m.mount_opts
+        );
     }
     assert!(
         m.super_opts.iter().any(|x| x == "size=1024k"),
@@ -92,11 +96,18 @@ fn readonly_bind_mount() {
     let (head, mi_text) = out.split_once("---\n").expect("separator");
     assert_eq!(head, "from-host\n", "host file visible, write refused");
     assert!(err.contains("Read-only file system"), "touch error: {err}");
-    assert!(!host.path().join("new").exists(), "nothing written to the host dir");
+    assert!(
+        !host.path().join("new").exists(),
+        "nothing written to the host dir"
+    );
     let mi = mountinfo(mi_text);
     let m = mount_at(&mi, "/mnt/h", mi_text);
     for o in ["ro", "nosuid", "nodev", "noexec"] {
-        assert!(m.mount_opts.iter().any(|x| x == o), "{o} on /mnt/h: {:?}", m.mount_opts);
+        assert!(
+            m.mount_opts.iter().any(|x| x == o),
+            "{o} on /mnt/h: {:?}",
+            m.mount_opts
+        );
     }
 }
 
@@ -109,7 +120,10 @@ fn readonly_root() {
     let (out, err) = rt.run_to_end(&b, &id);
     assert_eq!(out, "done\n", "root not writable");
     assert!(err.contains("Read-only file system"), "touch error: {err}");
-    assert!(!b.rootfs().join("newfile").exists(), "nothing written to the rootfs");
+    assert!(
+        !b.rootfs().join("newfile").exists(),
+        "nothing written to the rootfs"
+    );
 }
 
 #[test]
@@ -134,7 +148,11 @@ fn masked_paths() {
     let out = rt.output(&b);
     let mut want: Vec<String> = files.iter().map(|f| format!("{f} 0")).collect();
     want.push("secret 0".into());
-    assert_eq!(out.lines().collect::<Vec<_>>(), want, "masked files read empty");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        want,
+        "masked files read empty"
+    );
 }
 
 #[test]
@@ -150,7 +168,11 @@ fn readonly_paths() {
     assert!(err.contains("Read-only file system"), "write error: {err}");
     let mi = mountinfo(mi_text);
     let m = mount_at(&mi, "/proc/sys", mi_text);
-    assert!(m.mount_opts.iter().any(|x| x == "ro"), "/proc/sys ro: {:?}", m.mount_opts);
+    assert!(
+        m.mount_opts.iter().any(|x| x == "ro"),
+        "/proc/sys ro: {:?}",
+        m.mount_opts
+    );
 }
 
 #[test]
@@ -169,7 +191,11 @@ fn sysctl() {
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/sys/net/ipv4/ip_forward"]);
     b.linux()["sysctl"] = json!({"net.ipv4.ip_forward": "1"});
-    assert_eq!(rt.output(&b), "1\n", "sysctl applied in the container's netns");
+    assert_eq!(
+        rt.output(&b),
+        "1\n",
+        "sysctl applied in the container's netns"
+    );
 }
 
 #[test]
@@ -184,7 +210,11 @@ fn new_namespaces_differ_from_host() {
     for ns in ["pid", "net", "ipc", "uts", "mnt", "cgroup"] {
         assert_ne!(ns_link(pid, ns), ns_link(me, ns), "{ns} namespace is new");
     }
-    assert_eq!(ns_link(pid, "user"), ns_link(me, "user"), "user namespace shared");
+    assert_eq!(
+        ns_link(pid, "user"),
+        ns_link(me, "user"),
+        "user namespace shared"
+    );
     rt.delete_force(&id).ok();
 }
 
@@ -201,13 +231,29 @@ fn join_network_namespace_by_path() {
     let id2 = unique_id("ns2");
     rt.create(&b2, &id2).ok();
     let pid2 = b2.pid();
-    assert_eq!(ns_link(pid2, "net"), ns_link(pid1, "net"), "joined the network namespace");
-    assert_ne!(ns_link(pid2, "uts"), ns_link(pid1, "uts"), "own uts namespace");
-    assert_ne!(ns_link(pid2, "pid"), ns_link(pid1, "pid"), "own pid namespace");
+    assert_eq!(
+        ns_link(pid2, "net"),
+        ns_link(pid1, "net"),
+        "joined the network namespace"
+    );
+    assert_ne!(
+        ns_link(pid2, "uts"),
+        ns_link(pid1, "uts"),
+        "own uts namespace"
+    );
+    assert_ne!(
+        ns_link(pid2, "pid"),
+        ns_link(pid1, "pid"),
+        "own pid namespace"
+    );
 
     rt.start(&id2).ok();
     rt.wait_status(&id2, "running");
-    assert_eq!(ns_link(pid2, "net"), ns_link(pid1, "net"), "still joined after start");
+    assert_eq!(
+        ns_link(pid2, "net"),
+        ns_link(pid1, "net"),
+        "still joined after start"
+    );
     rt.delete_force(&id2).ok();
     rt.delete_force(&id1).ok();
 }
@@ -223,7 +269,10 @@ fn user_namespace_mappings() {
     // namespace; this test is about the id maps.
     b.remove_mount("/sys/fs/cgroup");
     let out = rt.output(&b);
-    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert_eq!(
         lines,
         vec![
@@ -250,7 +299,11 @@ fn user_namespace_host_view() {
     rt.wait_status(&id, "running");
     let pid = b.pid();
     let me = std::process::id() as i32;
-    assert_ne!(ns_link(pid, "user"), ns_link(me, "user"), "user namespace is new");
+    assert_ne!(
+        ns_link(pid, "user"),
+        ns_link(me, "user"),
+        "user namespace is new"
+    );
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
     assert_eq!(
         lxcri_tests::status_field(&status, "Uid"),
@@ -258,6 +311,9 @@ fn user_namespace_host_view() {
         "host uid of the container's root"
     );
     let map = std::fs::read_to_string(format!("/proc/{pid}/uid_map")).expect("uid_map");
-    assert_eq!(map.split_whitespace().collect::<Vec<_>>(), ["0", "100000", "65536"]);
+    assert_eq!(
+        map.split_whitespace().collect::<Vec<_>>(),
+        ["0", "100000", "65536"]
+    );
     rt.delete_force(&id).ok();
 }

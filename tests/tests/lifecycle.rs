@@ -28,15 +28,24 @@ fn create_start_kill_delete() {
     );
     let bundle = st["bundle"].as_str().expect("state.bundle is a string");
     assert_eq!(canon(Path::new(bundle)), canon(b.path()), "state.bundle");
-    let v = st["ociVersion"].as_str().expect("state.ociVersion is a string");
+    let v = st["ociVersion"]
+        .as_str()
+        .expect("state.ociVersion is a string");
     assert!(v.starts_with("1."), "state.ociVersion {v:?}");
     let created = st["created"].as_str().expect("state.created is a string");
-    assert!(is_rfc3339(created), "state.created is RFC 3339: {created:?}");
+    assert!(
+        is_rfc3339(created),
+        "state.created is RFC 3339: {created:?}"
+    );
 
     rt.start(&id).ok();
     rt.wait_status(&id, "running");
     let st = rt.state(&id);
-    assert_eq!(st["pid"].as_i64(), Some(pid), "pid unchanged by start: {st}");
+    assert_eq!(
+        st["pid"].as_i64(),
+        Some(pid),
+        "pid unchanged by start: {st}"
+    );
 
     // A running container is not deleted without --force.
     rt.delete(&id).fails();
@@ -51,7 +60,11 @@ fn create_start_kill_delete() {
     rt.delete(&id).ok();
     rt.run(&["state", &id]).fails_with("does not exist");
     assert!(rt.list_ids().is_empty(), "list after delete");
-    assert!(rt.leftovers().is_empty(), "root after delete: {:?}", rt.leftovers());
+    assert!(
+        rt.leftovers().is_empty(),
+        "root after delete: {:?}",
+        rt.leftovers()
+    );
 }
 
 #[test]
@@ -94,14 +107,19 @@ fn delete_created_without_force() {
     let gone = (0..200).any(|_| {
         let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // state field after "(comm)": Z (zombie) or X counts as gone.
-        let state = st.rsplit_once(')').map(|(_, r)| r.trim_start().chars().next());
+        let state = st
+            .rsplit_once(')')
+            .map(|(_, r)| r.trim_start().chars().next());
         let dead = st.is_empty() || matches!(state, Some(Some('Z' | 'X')));
         if !dead {
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
         dead
     });
-    assert!(gone, "init {pid} of the deleted created container still alive");
+    assert!(
+        gone,
+        "init {pid} of the deleted created container still alive"
+    );
 }
 
 #[test]
@@ -231,7 +249,11 @@ fn run_foreground_exit_code() {
     rt.track(&id);
     let out = rt.run(&["run", "--bundle", &b.path().to_string_lossy(), &id]);
     assert!(!out.timed_out, "run timed out: {out}");
-    assert_eq!(out.code(), Some(3), "run returns the container's exit code: {out}");
+    assert_eq!(
+        out.code(),
+        Some(3),
+        "run returns the container's exit code: {out}"
+    );
     assert!(out.stdout.contains("ran"), "container stdout: {out}");
     // `run` removes the container once it has exited.
     assert!(!rt.list_ids().contains(&id), "container gone after run");

@@ -56,8 +56,16 @@ fn user_ids_and_groups() {
     let mut b = Bundle::sh("grep -E '^(Uid|Gid|Groups):' /proc/self/status; id");
     b.process()["user"] = json!({"uid": 1000, "gid": 1001, "additionalGids": [10, 20]});
     let out = rt.output(&b);
-    assert_eq!(status_field(&out, "Uid"), Some("1000\t1000\t1000\t1000"), "{out}");
-    assert_eq!(status_field(&out, "Gid"), Some("1001\t1001\t1001\t1001"), "{out}");
+    assert_eq!(
+        status_field(&out, "Uid"),
+        Some("1000\t1000\t1000\t1000"),
+        "{out}"
+    );
+    assert_eq!(
+        status_field(&out, "Gid"),
+        Some("1001\t1001\t1001\t1001"),
+        "{out}"
+    );
     assert_eq!(status_field(&out, "Groups"), Some("10 20"), "{out}");
     assert!(out.contains("uid=1000 gid=1001 groups=10,20"), "id: {out}");
 }
@@ -75,7 +83,9 @@ fn umask() {
 #[test]
 fn rlimits() {
     let rt = Runtime::new();
-    let mut b = Bundle::sh("ulimit -n; ulimit -Hn; grep -E '^Max (open files|processes)' /proc/self/limits");
+    let mut b = Bundle::sh(
+        "ulimit -n; ulimit -Hn; grep -E '^Max (open files|processes)' /proc/self/limits",
+    );
     b.process()["rlimits"] = json!([
         {"type": "RLIMIT_NOFILE", "hard": 4096, "soft": 2048},
         {"type": "RLIMIT_NPROC", "hard": 3000, "soft": 2000}
@@ -151,7 +161,13 @@ fn capabilities_root_all_sets() {
     // permitted = effective = bounding | inheritable; inheritable, bounding and ambient stay.
     let rt = Runtime::new();
     let mut b = Bundle::new(&["grep", "^Cap", "/proc/self/status"]);
-    let bnd = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_ADMIN", "CAP_NET_RAW"];
+    let bnd = [
+        "CAP_CHOWN",
+        "CAP_KILL",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_ADMIN",
+        "CAP_NET_RAW",
+    ];
     let inh = ["CAP_KILL", "CAP_NET_RAW"];
     let amb = ["CAP_KILL"];
     b.process()["capabilities"] = json!({
@@ -165,7 +181,13 @@ fn capabilities_root_all_sets() {
         cap_mask(&inh),
         cap_mask(&amb),
     ];
-    assert_eq!(caps_of(&out), want, "got {} want {}", show(caps_of(&out)), show(want));
+    assert_eq!(
+        caps_of(&out),
+        want,
+        "got {} want {}",
+        show(caps_of(&out)),
+        show(want)
+    );
 }
 
 #[test]
@@ -175,7 +197,12 @@ fn capabilities_non_root() {
     let rt = Runtime::new();
     let mut b = Bundle::new(&["grep", "^Cap", "/proc/self/status"]);
     b.process()["user"] = json!({"uid": 1000, "gid": 1000});
-    let bnd = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"];
+    let bnd = [
+        "CAP_CHOWN",
+        "CAP_KILL",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_RAW",
+    ];
     let prm = ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"];
     let inh = ["CAP_KILL", "CAP_NET_BIND_SERVICE"];
     let amb = ["CAP_NET_BIND_SERVICE"];
@@ -190,7 +217,13 @@ fn capabilities_non_root() {
         cap_mask(&inh),
         cap_mask(&amb),
     ];
-    assert_eq!(caps_of(&out), want, "got {} want {}", show(caps_of(&out)), show(want));
+    assert_eq!(
+        caps_of(&out),
+        want,
+        "got {} want {}",
+        show(caps_of(&out)),
+        show(want)
+    );
 }
 
 #[test]
@@ -208,7 +241,10 @@ fn unknown_capability() {
     let id = unique_id("badcap");
     let out = rt.create(&b, &id);
     assert!(!out.stderr.contains("panicked"), "{out}");
-    assert!(out.stderr.contains("CAP_BOGUS"), "stderr names the capability: {out}");
+    assert!(
+        out.stderr.contains("CAP_BOGUS"),
+        "stderr names the capability: {out}"
+    );
     if out.success() {
         rt.start(&id).ok();
         rt.wait_status(&id, "stopped");
@@ -222,7 +258,10 @@ fn unknown_capability() {
         rt.delete(&id).ok();
     } else {
         out.fails();
-        assert!(rt.list_ids().is_empty(), "nothing listed after a failed create");
+        assert!(
+            rt.list_ids().is_empty(),
+            "nothing listed after a failed create"
+        );
         assert!(rt.leftovers().is_empty(), "root: {:?}", rt.leftovers());
     }
 }
@@ -236,7 +275,10 @@ fn bogus_rlimit_fails_create() {
     let out = rt.create(&b, &id);
     out.fails_with("RLIMIT_BOGUS");
     assert!(!out.stderr.contains("panicked"), "{out}");
-    assert!(rt.list_ids().is_empty(), "nothing listed after a failed create");
+    assert!(
+        rt.list_ids().is_empty(),
+        "nothing listed after a failed create"
+    );
     assert!(rt.leftovers().is_empty(), "root: {:?}", rt.leftovers());
 }
 

@@ -18,11 +18,23 @@ fn main() {
     };
     // SAFETY: plain prctl with integer arguments.
     if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
-        eprintln!("prctl(PR_SET_CHILD_SUBREAPER): {}", std::io::Error::last_os_error());
+        eprintln!(
+            "prctl(PR_SET_CHILD_SUBREAPER): {}",
+            std::io::Error::last_os_error()
+        );
         exit(101);
     }
     let st = Command::new(runtime)
-        .args(["--root", root, "create", "--bundle", bundle, "--pid-file", pid_file, id])
+        .args([
+            "--root",
+            root,
+            "create",
+            "--bundle",
+            bundle,
+            "--pid-file",
+            pid_file,
+            id,
+        ])
         .status();
     match st {
         Ok(s) if s.success() => {}
