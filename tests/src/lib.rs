@@ -1,1 +1,745 @@
 //! Shared helpers of the integration tests.
+//!
+//! The tests drive the runtime exactly like a caller drives runc: through its command line, with a
+//! bundle on disk and a `--root` of their own. `RUNTIME` selects the binary (e.g. `/usr/sbin/runc`);
+//! without it the workspace's `build/bin/lxcri` is used.
+
+use serde_json::{json, Value};
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long any single runtime command may take before the test kills it and fails.
+pub const CMD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a container may take to reach an expected status.
+pub const STATUS_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The runtime binary under test.
+pub fn runtime() -> PathBuf {
+    match std::env::var_os("RUNTIME") {
+        Some(r) if !r.is_empty() => PathBuf::from(r),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/bin/lxcri"),
+    }
+}
+
+/// True when the runtime under test is lxcri. Use only where runc's message texts differ.
+pub fn is_lxcri() -> bool {
+    runtime()
+        .file_name()
+        .map(|n| n.to_string_lossy().contains("lxcri"))
+        .unwrap_or(false)
+}
+
+/// A unique container id: `prefix-<test process pid>-<counter>`.
+pub fn unique_id(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// What a finished command left behind.
+#[derive(Debug, Clone)]
+pub struct Out {
+    pub what: String,
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+}
+
+impl Out {
+    pub fn success(&self) -> bool {
+        !self.timed_out && self.status.map(|s| s.success()).unwrap_or(false)
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+
+    /// Panics with the whole output unless the command succeeded.
+    pub fn ok(&self) -> &Self {
+        assert!(self.success(), "expected success of {self}");
+        self
+    }
+
+    /// Panics with the whole output unless the command failed (non-zero exit, no timeout, no
+    /// crash by signal).
+    pub fn fails(&self) -> &Self {
+        assert!(!self.timed_out, "timed out: {self}");
+        assert!(
+            matches!(self.code(), Some(c) if c != 0),
+            "expected a non-zero exit of {self}"
+        );
+        self
+    }
+
+    /// The command failed and said `needle` (case-insensitive) on stderr.
+    pub fn fails_with(&self, needle: &str) -> &Self {
+        self.fails();
+        assert!(
+            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "expected {needle:?} on stderr of {self}"
+        );
+        self
+    }
+}
+
+impl fmt::Display for Out {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}`: status {:?}{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.what,
+            self.status,
+            if self.timed_out {
+                " (TIMED OUT, killed)"
+            } else {
+                ""
+            },
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Waits for `child` at most `timeout`; kills it when the time is up.
+pub fn wait_timeout(child: &mut Child, timeout: Duration) -> (Option<ExitStatus>, bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) => return (Some(st), false),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                return (child.wait().ok(), true);
+            }
+            Err(e) => panic!("waiting for child {}: {e}", child.id()),
+        }
+    }
+}
+
+fn read_file_from_start(f: &mut File) -> String {
+    let mut s = String::new();
+    f.seek(SeekFrom::Start(0)).expect("seek captured output");
+    f.read_to_string(&mut s).expect("read captured output");
+    s
+}
+
+/// Runs `cmd` with stdin from /dev/null and stdout/stderr captured in anonymous files (so that a
+/// container inheriting them cannot make us wait for EOF), killing it after `timeout`.
+pub fn run_cmd_timeout(mut cmd: Command, timeout: Duration) -> Out {
+    let what = describe(&cmd);
+    let mut out = tempfile::tempfile().expect("tempfile for stdout");
+    let mut err = tempfile::tempfile().expect("tempfile for stderr");
+    cmd.stdin(Stdio::null())
+        .stdout(out.try_clone().expect("clone stdout file"))
+        .stderr(err.try_clone().expect("clone stderr file"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
+    let (status, timed_out) = wait_timeout(&mut child, timeout);
+    Out {
+        what,
+        status,
+        stdout: read_file_from_start(&mut out),
+        stderr: read_file_from_start(&mut err),
+        timed_out,
+    }
+}
+
+/// Runs `cmd` with stdout and stderr as pipes, read until EOF. Fails the test if EOF does not come
+/// within `timeout` (e.g. because a leftover process still holds the pipe).
+pub fn run_piped_timeout(mut cmd: Command, timeout: Duration) -> Out {
+    let what = describe(&cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut so = child.stdout.take().expect("stdout pipe");
+    let mut se = child.stderr.take().expect("stderr pipe");
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = so.read_to_end(&mut b);
+        let _ = tx.send((1, b));
+    });
+    std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = se.read_to_end(&mut b);
+        let _ = tx2.send((2, b));
+    });
+    let deadline = Instant::now() + timeout;
+    let (status, mut timed_out) = wait_timeout(&mut child, timeout);
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(2);
+        match rx.recv_timeout(left) {
+            Ok((1, b)) => stdout = String::from_utf8_lossy(&b).into_owned(),
+            Ok((_, b)) => stderr = String::from_utf8_lossy(&b).into_owned(),
+            Err(_) => {
+                timed_out = true;
+                stderr.push_str("\n[no EOF on a pipe: some process still holds it]");
+                break;
+            }
+        }
+    }
+    Out {
+        what,
+        status,
+        stdout,
+        stderr,
+        timed_out,
+    }
+}
+
+/// A runtime with a `--root` of its own. Every container created through it is deleted with
+/// `--force` when it is dropped, so a failed test never leaves a container behind.
+pub struct Runtime {
+    root: tempfile::TempDir,
+    ids: Mutex<Vec<String>>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    pub fn new() -> Self {
+        let root = tempfile::Builder::new()
+            .prefix("lxcri-test-root-")
+            .tempdir()
+            .expect("create --root tempdir");
+        Runtime {
+            root,
+            ids: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Remember `id` for the forced delete on drop.
+    pub fn track(&self, id: &str) {
+        let mut ids = self.ids.lock().expect("ids lock");
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+
+    /// `RUNTIME --root R` ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(runtime());
+        c.arg("--root").arg(self.root());
+        c
+    }
+
+    /// Runs `RUNTIME --root R args...` with the default timeout.
+    pub fn run(&self, args: &[&str]) -> Out {
+        let mut c = self.command();
+        c.args(args);
+        run_cmd_timeout(c, CMD_TIMEOUT)
+    }
+
+    /// `create --bundle B --pid-file B/pid ID`, the container's stdout and stderr going to
+    /// `B/stdout` and `B/stderr` (see [`Bundle::stdout`]). Writes the bundle's config first.
+    pub fn create(&self, bundle: &Bundle, id: &str) -> Out {
+        self.create_with(bundle, id, &[])
+    }
+
+    /// [`Runtime::create`] with more arguments before the id (e.g. `--console-socket S`).
+    pub fn create_with(&self, bundle: &Bundle, id: &str, extra: &[&str]) -> Out {
+        bundle.write_config();
+        self.track(id);
+        let mut c = self.command();
+        c.arg("create")
+            .arg("--bundle")
+            .arg(bundle.path())
+            .arg("--pid-file")
+            .arg(bundle.pid_file())
+            .args(extra)
+            .arg(id);
+        let what = describe(&c);
+        let out = File::create(bundle.path().join("stdout")).expect("create B/stdout");
+        let err = File::create(bundle.path().join("stderr")).expect("create B/stderr");
+        c.stdin(Stdio::null()).stdout(out).stderr(err);
+        let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn `{what}`: {e}"));
+        let (status, timed_out) = wait_timeout(&mut child, CMD_TIMEOUT);
+        Out {
+            what,
+            status,
+            stdout: bundle.stdout(),
+            stderr: bundle.stderr(),
+            timed_out,
+        }
+    }
+
+    pub fn start(&self, id: &str) -> Out {
+        self.run(&["start", id])
+    }
+
+    pub fn kill(&self, id: &str, sig: &str) -> Out {
+        self.run(&["kill", id, sig])
+    }
+
+    pub fn delete(&self, id: &str) -> Out {
+        self.run(&["delete", id])
+    }
+
+    pub fn delete_force(&self, id: &str) -> Out {
+        self.run(&["delete", "--force", id])
+    }
+
+    /// The parsed output of `state ID`; panics if the command fails.
+    pub fn state(&self, id: &str) -> Value {
+        let out = self.run(&["state", id]);
+        out.ok();
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("state output is not JSON ({e}): {out}"))
+    }
+
+    pub fn status(&self, id: &str) -> String {
+        self.state(id)["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("state of {id} has no string status"))
+            .to_string()
+    }
+
+    /// Polls `state` until the container has `status`; panics after [`STATUS_TIMEOUT`].
+    pub fn wait_status(&self, id: &str, status: &str) {
+        let deadline = Instant::now() + STATUS_TIMEOUT;
+        loop {
+            let now = self.status(id);
+            if now == status {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "container {id} still {now:?} after {STATUS_TIMEOUT:?}, expected {status:?}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// The ids `list -q` prints.
+    pub fn list_ids(&self) -> Vec<String> {
+        let out = self.run(&["list", "-q"]);
+        out.ok();
+        out.stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
+    /// create, start, wait until stopped, delete; returns what the container wrote to stdout and
+    /// stderr. Panics if any step fails.
+    pub fn run_to_end(&self, bundle: &Bundle, id: &str) -> (String, String) {
+        self.create(bundle, id).ok();
+        self.start(id).ok();
+        self.wait_status(id, "stopped");
+        let r = (bundle.stdout(), bundle.stderr());
+        self.delete(id).ok();
+        r
+    }
+
+    /// Like [`Runtime::run_to_end`] with a fresh id; returns the container's stdout and panics
+    /// if the container wrote anything to stderr.
+    pub fn output(&self, bundle: &Bundle) -> String {
+        let id = unique_id("out");
+        let (o, e) = self.run_to_end(bundle, &id);
+        assert!(
+            e.is_empty(),
+            "container {id} wrote to stderr: {e}\nstdout: {o}"
+        );
+        o
+    }
+
+    /// Entries left in `--root` that are not lock files.
+    pub fn leftovers(&self) -> Vec<String> {
+        match fs::read_dir(self.root()) {
+            Ok(rd) => rd
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".lock") && !n.starts_with('.'))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let ids = std::mem::take(&mut *self.ids.lock().unwrap_or_else(|p| p.into_inner()));
+        for id in ids {
+            let _ = self.delete_force(&id);
+        }
+    }
+}
+
+/// busybox applets linked into every test rootfs.
+pub const APPLETS: &[&str] = &[
+    "sh", "cat", "echo", "ls", "id", "sleep", "hostname", "grep", "stat", "mount", "env", "pwd",
+    "test", "true", "false", "touch", "wc", "tty", "readlink", "head", "tr", "mkdir", "printf",
+    "sed", "cut", "dd",
+];
+
+/// The default config, as `runc spec` (runc 1.1.5) writes it, except: no terminal, a writable root,
+/// hostname "lxcri-test", ociVersion "1.0.2".
+pub fn default_config(args: &[&str]) -> Value {
+    let caps = json!(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]);
+    json!({
+        "ociVersion": "1.0.2",
+        "process": {
+            "terminal": false,
+            "user": {"uid": 0, "gid": 0},
+            "args": args,
+            "env": [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "TERM=xterm"
+            ],
+            "cwd": "/",
+            "capabilities": {
+                "bounding": caps.clone(),
+                "effective": caps.clone(),
+                "permitted": caps.clone(),
+                "ambient": caps
+            },
+            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+            "noNewPrivileges": true
+        },
+        "root": {"path": "rootfs", "readonly": false},
+        "hostname": "lxcri-test",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+             "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+            {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+             "options": ["nosuid", "noexec", "nodev"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+             "options": ["nosuid", "noexec", "nodev", "ro"]},
+            {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+             "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
+        ],
+        "linux": {
+            "resources": {"devices": [{"allow": false, "access": "rwm"}]},
+            "namespaces": [
+                {"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
+                {"type": "mount"}
+            ],
+            "maskedPaths": [
+                "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+                "/proc/scsi"
+            ],
+            "readonlyPaths": [
+                "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"
+            ]
+        }
+    })
+}
+
+/// A bundle in a tempdir: `rootfs/` made from /bin/busybox and a `config.json` written from
+/// [`Bundle::config`] by [`Runtime::create`] (or [`Bundle::write_config`]).
+pub struct Bundle {
+    dir: tempfile::TempDir,
+    pub config: Value,
+}
+
+impl Bundle {
+    /// A bundle whose process runs `args`.
+    pub fn new(args: &[&str]) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("lxcri-test-bundle-")
+            .tempdir()
+            .expect("create bundle tempdir");
+        // Reachable by mapped (user namespace) roots too.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
+            .expect("chmod bundle dir");
+        let rootfs = dir.path().join("rootfs");
+        for d in ["bin", "proc", "dev", "sys", "tmp", "etc", "mnt", "root"] {
+            fs::create_dir_all(rootfs.join(d)).expect("create rootfs dir");
+        }
+        fs::set_permissions(rootfs.join("tmp"), fs::Permissions::from_mode(0o1777))
+            .expect("chmod rootfs/tmp");
+        fs::copy("/bin/busybox", rootfs.join("bin/busybox")).expect("copy /bin/busybox");
+        for a in APPLETS {
+            symlink("busybox", rootfs.join("bin").join(a)).expect("symlink applet");
+        }
+        Bundle {
+            dir,
+            config: default_config(args),
+        }
+    }
+
+    /// A bundle running `sh -c script`.
+    pub fn sh(script: &str) -> Self {
+        Self::new(&["sh", "-c", script])
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn rootfs(&self) -> PathBuf {
+        self.path().join("rootfs")
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.path().join("pid")
+    }
+
+    /// The pid written to the pid file.
+    pub fn pid(&self) -> i32 {
+        let s = fs::read_to_string(self.pid_file()).expect("read pid file");
+        s.trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("pid file holds {s:?}: {e}"))
+    }
+
+    /// What the container (and the runtime's create) wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        fs::read_to_string(self.path().join("stdout")).unwrap_or_default()
+    }
+
+    /// What the container (and the runtime's create) wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        fs::read_to_string(self.path().join("stderr")).unwrap_or_default()
+    }
+
+    pub fn write_config(&self) {
+        let s = serde_json::to_string_pretty(&self.config).expect("serialize config");
+        fs::write(self.path().join("config.json"), s).expect("write config.json");
+    }
+
+    pub fn process(&mut self) -> &mut Value {
+        &mut self.config["process"]
+    }
+
+    pub fn linux(&mut self) -> &mut Value {
+        &mut self.config["linux"]
+    }
+
+    pub fn set_args(&mut self, args: &[&str]) -> &mut Self {
+        self.config["process"]["args"] = json!(args);
+        self
+    }
+
+    pub fn add_env(&mut self, kv: &str) -> &mut Self {
+        self.config["process"]["env"]
+            .as_array_mut()
+            .expect("process.env is an array")
+            .push(json!(kv));
+        self
+    }
+
+    pub fn set_hostname(&mut self, h: &str) -> &mut Self {
+        self.config["hostname"] = json!(h);
+        self
+    }
+
+    pub fn add_mount(&mut self, m: Value) -> &mut Self {
+        self.config["mounts"]
+            .as_array_mut()
+            .expect("mounts is an array")
+            .push(m);
+        self
+    }
+
+    /// Removes the mount with `destination`.
+    pub fn remove_mount(&mut self, destination: &str) -> &mut Self {
+        self.config["mounts"]
+            .as_array_mut()
+            .expect("mounts is an array")
+            .retain(|m| m["destination"] != destination);
+        self
+    }
+
+    pub fn add_namespace(&mut self, ns: Value) -> &mut Self {
+        self.config["linux"]["namespaces"]
+            .as_array_mut()
+            .expect("linux.namespaces is an array")
+            .push(ns);
+        self
+    }
+
+    /// Replaces the namespace entry of `ty` (e.g. to give it a path).
+    pub fn set_namespace(&mut self, ns: Value) -> &mut Self {
+        let ty = ns["type"].clone();
+        let list = self.config["linux"]["namespaces"]
+            .as_array_mut()
+            .expect("linux.namespaces is an array");
+        list.retain(|n| n["type"] != ty);
+        list.push(ns);
+        self
+    }
+}
+
+/// Linux capability numbers by name, as in linux/capability.h.
+pub const CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// The bit mask of the named capabilities, as /proc/PID/status shows it (in hex).
+pub fn cap_mask(names: &[&str]) -> u64 {
+    names.iter().fold(0, |m, n| {
+        let bit = CAPS
+            .iter()
+            .position(|c| c == n)
+            .unwrap_or_else(|| panic!("unknown capability {n}"));
+        m | (1u64 << bit)
+    })
+}
+
+/// The value of `key:` in a /proc/PID/status-like text.
+pub fn status_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(str::trim)
+    })
+}
+
+/// True when `s` looks like an RFC 3339 timestamp (`YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`).
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+        || !(b[10] == b'T' || b[10] == b't')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
+        return false;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &s[i..] {
+        "Z" | "z" => true,
+        tz => {
+            let t = tz.as_bytes();
+            t.len() == 6
+                && (t[0] == b'+' || t[0] == b'-')
+                && t[1].is_ascii_digit()
+                && t[2].is_ascii_digit()
+                && t[3] == b':'
+                && t[4].is_ascii_digit()
+                && t[5].is_ascii_digit()
+        }
+    }
+}
+
+/// The inode link (`net:[4026531840]`) of `/proc/<pid>/ns/<ns>`.
+pub fn ns_link(pid: i32, ns: &str) -> String {
+    fs::read_link(format!("/proc/{pid}/ns/{ns}"))
+        .unwrap_or_else(|e| panic!("readlink /proc/{pid}/ns/{ns}: {e}"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert!(is_rfc3339("2024-01-02T03:04:05.123456789Z"));
+        assert!(is_rfc3339("2024-01-02T03:04:05+01:00"));
+        assert!(!is_rfc3339("2024-01-02 03:04:05"));
+        assert!(!is_rfc3339(""));
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(cap_mask(&["CAP_CHOWN"]), 1);
+        assert_eq!(
+            cap_mask(&["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]),
+            0x20000420
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! Bad ids and bad bundles: a non-zero exit, one line of error on stderr, no panic, nothing on
+//! stdout, nothing left in `--root`.
+
+use lxcri_tests::{unique_id, Bundle, Out, Runtime};
+use serde_json::json;
+use std::fs;
+
+fn assert_clean_failure(rt: &Runtime, out: &Out) {
+    out.fails();
+    assert!(!out.stderr.contains("panicked"), "panic: {out}");
+    assert!(out.stdout.is_empty(), "nothing on stdout: {out}");
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "exactly one line of error: {out}");
+    assert!(rt.list_ids().is_empty(), "nothing listed: {out}");
+    assert!(
+        rt.leftovers().is_empty(),
+        "nothing left in --root: {:?}\n{out}",
+        rt.leftovers()
+    );
+}
+
+#[test]
+fn invalid_ids() {
+    let long = "a".repeat(1025);
+    for id in ["", "..", ".", "a/b", "../x", long.as_str()] {
+        let rt = Runtime::new();
+        let b = Bundle::new(&["true"]);
+        let out = rt.create(&b, id);
+        assert_clean_failure(&rt, &out);
+        // Nothing escaped into the parent of --root either.
+        if let Some(parent) = rt.root().parent() {
+            assert!(!parent.join("x").exists(), "id {id:?} wrote outside --root");
+        }
+    }
+}
+
+#[test]
+fn missing_config() {
+    let rt = Runtime::new();
+    let b = Bundle::new(&["true"]);
+    let id = unique_id("nocfg");
+    let mut c = rt.command();
+    c.arg("create").arg("--bundle").arg(b.path()).arg(&id);
+    // No write_config(): the bundle has a rootfs but no config.json.
+    let out = lxcri_tests::run_cmd_timeout(c, lxcri_tests::CMD_TIMEOUT);
+    rt.track(&id);
+    assert_clean_failure(&rt, &out);
+    assert!(out.stderr.contains("config.json"), "names the file: {out}");
+}
+
+#[test]
+fn malformed_config() {
+    let rt = Runtime::new();
+    let b = Bundle::new(&["true"]);
+    let id = unique_id("badcfg");
+    fs::write(
+        b.path().join("config.json"),
+        "{\"ociVersion\": \"1.0.2\", \"process\": ",
+    )
+    .expect("write broken config");
+    let mut c = rt.command();
+    c.arg("create").arg("--bundle").arg(b.path()).arg(&id);
+    let out = lxcri_tests::run_cmd_timeout(c, lxcri_tests::CMD_TIMEOUT);
+    rt.track(&id);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn missing_bundle_dir() {
+    let rt = Runtime::new();
+    let id = unique_id("nobundle");
+    rt.track(&id);
+    let out = rt.run(&["create", "--bundle", "/nonexistent/bundle", &id]);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn missing_rootfs() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["true"]);
+    b.config["root"]["path"] = json!("no-such-rootfs");
+    let id = unique_id("noroot");
+    let out = rt.create(&b, &id);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn unknown_namespace_type() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["true"]);
+    b.add_namespace(json!({"type": "bogus"}));
+    let id = unique_id("badns");
+    let out = rt.create(&b, &id);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn duplicate_namespace() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["true"]);
+    b.add_namespace(json!({"type": "network"}));
+    let id = unique_id("dupns");
+    let out = rt.create(&b, &id);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn namespace_path_that_is_not_a_namespace() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["true"]);
+    b.set_namespace(json!({"type": "network", "path": "/nonexistent/ns/net"}));
+    let id = unique_id("nspath");
+    let out = rt.create(&b, &id);
+    assert_clean_failure(&rt, &out);
+}
+
+#[test]
+fn start_of_missing_container() {
+    let rt = Runtime::new();
+    let out = rt.start("no-such-container");
+    out.fails_with("does not exist");
+    assert!(!out.stderr.contains("panicked"), "{out}");
+}
+
+#[test]
+fn start_twice_fails() {
+    let rt = Runtime::new();
+    let b = Bundle::new(&["sleep", "30"]);
+    let id = unique_id("start2");
+    rt.create(&b, &id).ok();
+    rt.start(&id).ok();
+    rt.wait_status(&id, "running");
+    let out = rt.start(&id);
+    out.fails();
+    assert!(!out.stderr.contains("panicked"), "{out}");
+    assert_eq!(rt.status(&id), "running");
+    rt.delete_force(&id).ok();
+}

@@ -1,0 +1,146 @@
+//! linux.cgroupsPath and linux.resources, checked in the host's cgroup files.
+
+use lxcri_tests::{unique_id, Bundle, Runtime};
+use serde_json::json;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const PARENT: &str = "lxcri-test";
+
+fn unified() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
+/// The host directory of `controller` for the container's cgroup `rel`.
+fn dir(controller: &str, rel: &str) -> PathBuf {
+    if unified() {
+        Path::new("/sys/fs/cgroup").join(rel)
+    } else {
+        Path::new("/sys/fs/cgroup").join(controller).join(rel)
+    }
+}
+
+fn read(controller: &str, rel: &str, file: &str) -> String {
+    let p = dir(controller, rel).join(file);
+    fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn resources_in_host_cgroups() {
+    let rt = Runtime::new();
+    let id = unique_id("cg");
+    let rel = format!("{PARENT}/{id}");
+    let mut b = Bundle::new(&["sleep", "30"]);
+    b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
+    b.linux()["resources"]["memory"] = json!({"limit": 64 * 1024 * 1024});
+    b.linux()["resources"]["pids"] = json!({"limit": 50});
+    b.linux()["resources"]["cpu"] =
+        json!({"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"});
+    rt.create(&b, &id).ok();
+    let pid = b.pid().to_string();
+
+    let controllers: &[&str] = if unified() {
+        &[""]
+    } else {
+        &["memory", "pids", "cpu", "cpuset"]
+    };
+    for c in controllers {
+        let procs = read(c, &rel, "cgroup.procs");
+        assert!(
+            procs.lines().any(|l| l == pid),
+            "init {pid} in the {c} cgroup {rel}: {procs:?}"
+        );
+    }
+    if unified() {
+        assert_eq!(read("", &rel, "memory.max"), "67108864");
+        assert_eq!(read("", &rel, "pids.max"), "50");
+        assert_eq!(read("", &rel, "cpu.max"), "50000 100000");
+        assert_eq!(read("", &rel, "cpuset.cpus"), "0");
+    } else {
+        assert_eq!(read("memory", &rel, "memory.limit_in_bytes"), "67108864");
+        assert_eq!(read("pids", &rel, "pids.max"), "50");
+        assert_eq!(read("cpu", &rel, "cpu.shares"), "512");
+        assert_eq!(read("cpu", &rel, "cpu.cfs_quota_us"), "50000");
+        assert_eq!(read("cpu", &rel, "cpu.cfs_period_us"), "100000");
+        assert_eq!(read("cpuset", &rel, "cpuset.cpus"), "0");
+    }
+
+    rt.start(&id).ok();
+    rt.wait_status(&id, "running");
+    rt.delete_force(&id).ok();
+    assert_gone_everywhere(&rel);
+}
+
+/// The container's cgroup is gone from every hierarchy (also those a runtime creates without
+/// limits in them: blkio, devices, freezer, name=systemd, the unified one of a hybrid host).
+fn assert_gone_everywhere(rel: &str) {
+    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
+    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
+        dirs.extend(
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir()),
+        );
+    }
+    for h in &dirs {
+        let d = h.join(rel);
+        assert!(!d.exists(), "{} removed by delete", d.display());
+    }
+    // Best effort: the shared parent may still be used by a concurrent test.
+    for h in &dirs {
+        let _ = fs::remove_dir(h.join(PARENT));
+    }
+}
+
+#[test]
+fn cgroup_removed_after_container_exits_and_delete() {
+    let rt = Runtime::new();
+    let id = unique_id("cgx");
+    let rel = format!("{PARENT}/{id}");
+    let mut b = Bundle::new(&["true"]);
+    b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
+    b.linux()["resources"]["pids"] = json!({"limit": 10});
+    rt.create(&b, &id).ok();
+    assert!(dir("pids", &rel).exists(), "cgroup made by create");
+    rt.start(&id).ok();
+    rt.wait_status(&id, "stopped");
+    rt.delete(&id).ok();
+    assert_gone_everywhere(&rel);
+}
+
+#[test]
+fn device_cgroup() {
+    // Major 42 has no driver: where the device cgroup lets the open through, it fails with ENXIO
+    // ("No such device or address"); where it does not, with EPERM. (The brief suggested /dev/full,
+    // 1:7, but runc always allows its default devices null, zero, full, random, urandom, tty,
+    // console, ptmx and pts, so an unlisted made-up device is used instead.)
+    let rt = Runtime::new();
+    let mut b = Bundle::sh(
+        "echo x > /dev/null && echo null-ok; cat /dev/blocked; cat /dev/allowed; echo done",
+    );
+    b.linux()["resources"]["devices"] = json!([
+        {"allow": false, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 42, "minor": 43, "access": "rwm"}
+    ]);
+    b.linux()["devices"] = json!([
+        {"path": "/dev/blocked", "type": "c", "major": 42, "minor": 42, "fileMode": 0o666},
+        {"path": "/dev/allowed", "type": "c", "major": 42, "minor": 43, "fileMode": 0o666}
+    ]);
+    let id = unique_id("dev");
+    let (out, err) = rt.run_to_end(&b, &id);
+    assert_eq!(out, "null-ok\ndone\n", "stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "two failed opens: {err}");
+    assert!(
+        lines[0].contains("/dev/blocked") && lines[0].contains("Operation not permitted"),
+        "blocked by the device cgroup: {err}"
+    );
+    assert!(
+        lines[1].contains("/dev/allowed") && lines[1].contains("No such device"),
+        "allowed by the device cgroup, no driver: {err}"
+    );
+}
