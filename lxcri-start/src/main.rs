@@ -20,8 +20,14 @@ fn main() -> ExitCode {
 }
 
 fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxcri::lxc::LxcError> {
+    // lxc_container_new loads <lxcpath>/<id>/config by itself; loading it again would apply
+    // every list item (mount entries, idmaps) twice.
+    if !config.is_file() {
+        return Err(lxcri::lxc::LxcError::LoadConfig {
+            path: config.display().to_string(),
+        });
+    }
     let c = lxcri::lxc::Container::new(id, lxcpath)?;
-    c.load_config(config)?;
     c.configure_foreground();
     let init = format!("{}/{}", lxcri::layout::CONTAINER_DIR, lxcri::layout::INIT);
     c.start(&[&init])
