@@ -12,4 +12,6 @@ pub mod process;
 #[cfg(feature = "runtime")]
 pub mod cgroup;
 #[cfg(feature = "runtime")]
+pub mod rootfs;
+#[cfg(feature = "runtime")]
 pub mod spec;
