@@ -144,11 +144,21 @@ mod tests {
     fn rejects_bad_paths() {
         for p in ["/a/../b", "..", "/"] {
             assert!(
-                matches!(dir(Some(p), false), Err(SpecError::InvalidCgroupsPath { .. })),
+                matches!(
+                    dir(Some(p), false),
+                    Err(SpecError::InvalidCgroupsPath { .. })
+                ),
                 "{p}"
             );
         }
-        for p in ["/a/b", "a:b", "x.slice:p:", "nosuffix:p:n", "a--b.slice:p:n", "a.slice:p/q:n"] {
+        for p in [
+            "/a/b",
+            "a:b",
+            "x.slice:p:",
+            "nosuffix:p:n",
+            "a--b.slice:p:n",
+            "a.slice:p/q:n",
+        ] {
             assert!(dir(Some(p), true).is_err(), "{p}");
         }
     }

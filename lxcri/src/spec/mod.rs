@@ -94,7 +94,10 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
 
     // Hostname only makes sense (and liblxc only applies it) in a new uts namespace; setting it
     // otherwise would rename the host, which runc refuses too.
-    match (spec.hostname().as_deref(), ns.is_new(namespaces::NsKind::Uts)) {
+    match (
+        spec.hostname().as_deref(),
+        ns.is_new(namespaces::NsKind::Uts),
+    ) {
         (Some(h), true) if !h.is_empty() => items.push("lxc.uts.name", h),
         (Some(h), false) if !h.is_empty() => return Err(SpecError::HostnameWithoutUtsNamespace),
         (_, true) => items.push("lxc.uts.name", ctx.id.as_str()),
@@ -155,7 +158,10 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         "lxc.cgroup.dir.container",
         cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?,
     );
-    items.push("lxc.cgroup.dir.monitor", format!("lxcri.monitor/{}", ctx.id));
+    items.push(
+        "lxc.cgroup.dir.monitor",
+        format!("lxcri.monitor/{}", ctx.id),
+    );
     resources::translate(spec, ctx.cgroup, &mut items)?;
 
     items.push("lxc.hook.version", "1");
@@ -185,9 +191,7 @@ impl Items {
     fn finish(self) -> Result<LxcItems, SpecError> {
         // A line break in a value would smuggle extra config lines into liblxc.
         for (key, value) in &self.0 {
-            if key.contains(['\n', '\r', '\0', '='])
-                || value.contains(['\n', '\r', '\0'])
-            {
+            if key.contains(['\n', '\r', '\0', '=']) || value.contains(['\n', '\r', '\0']) {
                 return Err(SpecError::LineBreakInValue { key: key.clone() });
             }
         }
@@ -195,11 +199,6 @@ impl Items {
             tracing::debug!("{key} = {value}");
         }
         Ok(self.0)
-    }
-
-    #[cfg(test)]
-    pub(crate) fn into_inner(self) -> LxcItems {
-        self.0
     }
 }
 

@@ -88,7 +88,11 @@ pub(crate) struct MountItems {
     pub(crate) cgroup_auto: Option<String>,
 }
 
-pub(crate) fn translate(spec: &Spec, rootfs: &Path, ctx: &Context) -> Result<MountItems, SpecError> {
+pub(crate) fn translate(
+    spec: &Spec,
+    rootfs: &Path,
+    ctx: &Context,
+) -> Result<MountItems, SpecError> {
     let mut out = MountItems::default();
     for m in spec.mounts().as_deref().unwrap_or_default() {
         translate_one(m, rootfs, ctx, &mut out)?;
@@ -123,7 +127,14 @@ fn translate_one(
         // liblxc knows the container's cgroup in every hierarchy; ":force" because with a cgroup
         // namespace liblxc would otherwise leave the mount to the container's init.
         let ro = raw_opts.iter().any(|o| o == "ro" || o == "rro");
-        out.cgroup_auto = Some(if ro { "cgroup:ro:force" } else { "cgroup:mixed:force" }.into());
+        out.cgroup_auto = Some(
+            if ro {
+                "cgroup:ro:force"
+            } else {
+                "cgroup:mixed:force"
+            }
+            .into(),
+        );
         return Ok(());
     }
 
@@ -186,7 +197,10 @@ fn filter_options(opts: &[String], dest: &Path) -> Vec<String> {
             }
             Some((_, FilteredOption::Drop)) => {
                 if !SILENT_DROPS.contains(&name) {
-                    tracing::warn!("mount {}: option {opt:?} is not supported, ignored", dest.display());
+                    tracing::warn!(
+                        "mount {}: option {opt:?} is not supported, ignored",
+                        dest.display()
+                    );
                 }
             }
             Some((_, FilteredOption::Replace(with))) => {
@@ -261,10 +275,22 @@ mod tests {
 
     #[test]
     fn filters_options() {
-        let opts: Vec<String> = ["rbind", "rro", "ro", "tmpcopyup", "rrw", "create=file", "size=1k", "idmap=container"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(filter_options(&opts, Path::new("/x")), ["rbind", "ro", "size=1k"]);
+        let opts: Vec<String> = [
+            "rbind",
+            "rro",
+            "ro",
+            "tmpcopyup",
+            "rrw",
+            "create=file",
+            "size=1k",
+            "idmap=container",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            filter_options(&opts, Path::new("/x")),
+            ["rbind", "ro", "size=1k"]
+        );
     }
 }

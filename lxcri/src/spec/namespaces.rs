@@ -102,12 +102,11 @@ pub(crate) fn translate(ns: &Namespaces, items: &mut Items) -> Result<(), SpecEr
     // Only lxc.namespace.clone: liblxc 5 refuses a config that sets both clone and keep
     // ("Cannot set both"), and with clone set every namespace not listed is inherited from the
     // monitor, i.e. kept, which is exactly what keep would say.
-    let clone: Vec<&str> = ns
-        .0
-        .iter()
-        .filter(|(_, s)| *s == NsState::New)
-        .map(|(k, _)| ns_proc_name(*k))
-        .collect();
+    let clone: Vec<&str> =
+        ns.0.iter()
+            .filter(|(_, s)| *s == NsState::New)
+            .map(|(k, _)| ns_proc_name(*k))
+            .collect();
     items.push("lxc.namespace.clone", clone.join(" "));
     for (kind, state) in &ns.0 {
         if let NsState::Join(path) = state {

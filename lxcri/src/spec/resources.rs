@@ -116,7 +116,13 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
         return Ok(());
     }
     let v = w.version("memory", "memory")?;
-    let v2_bytes = |n: i64| if n < 0 { "max".to_string() } else { n.to_string() };
+    let v2_bytes = |n: i64| {
+        if n < 0 {
+            "max".to_string()
+        } else {
+            n.to_string()
+        }
+    };
     if let Some(limit) = m.limit() {
         match v {
             Ver::V1 => w.set(v, "memory.limit_in_bytes", limit.to_string()),
@@ -277,15 +283,33 @@ fn blkio_to_io_weight(weight: u16) -> u64 {
 
 fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
     let throttles = [
-        (b.throttle_read_bps_device(), "blkio.throttle.read_bps_device", "rbps"),
-        (b.throttle_write_bps_device(), "blkio.throttle.write_bps_device", "wbps"),
-        (b.throttle_read_iops_device(), "blkio.throttle.read_iops_device", "riops"),
-        (b.throttle_write_iops_device(), "blkio.throttle.write_iops_device", "wiops"),
+        (
+            b.throttle_read_bps_device(),
+            "blkio.throttle.read_bps_device",
+            "rbps",
+        ),
+        (
+            b.throttle_write_bps_device(),
+            "blkio.throttle.write_bps_device",
+            "wbps",
+        ),
+        (
+            b.throttle_read_iops_device(),
+            "blkio.throttle.read_iops_device",
+            "riops",
+        ),
+        (
+            b.throttle_write_iops_device(),
+            "blkio.throttle.write_iops_device",
+            "wiops",
+        ),
     ];
     let wants = b.weight().is_some()
         || b.leaf_weight().is_some()
         || b.weight_device().as_ref().is_some_and(|d| !d.is_empty())
-        || throttles.iter().any(|(d, _, _)| d.as_ref().is_some_and(|d| !d.is_empty()));
+        || throttles
+            .iter()
+            .any(|(d, _, _)| d.as_ref().is_some_and(|d| !d.is_empty()));
     if !wants {
         return Ok(());
     }
@@ -323,7 +347,12 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
                 Ver::V1 => w.set(
                     v,
                     "blkio.leaf_weight_device",
-                    format!("{}:{} {}", d.major(), d.minor(), d.leaf_weight().unwrap_or(0)),
+                    format!(
+                        "{}:{} {}",
+                        d.major(),
+                        d.minor(),
+                        d.leaf_weight().unwrap_or(0)
+                    ),
                 ),
                 Ver::V2 => return Err(unsupported("blockIO.weightDevice.leafWeight", v)),
             }
@@ -357,7 +386,11 @@ fn network(w: &mut Writer, res: &LinuxResources) -> Result<(), SpecError> {
         if v == Ver::V2 {
             return Err(unsupported("network.priorities", v));
         }
-        w.set(v, "net_prio.ifpriomap", format!("{} {}", p.name(), p.priority()));
+        w.set(
+            v,
+            "net_prio.ifpriomap",
+            format!("{} {}", p.name(), p.priority()),
+        );
     }
     Ok(())
 }
