@@ -52,6 +52,11 @@ pub enum SpecError {
         controller: String,
         resource: String,
     },
+    #[error("{resource} needs the {controller} controller, which this hybrid host has only on cgroup2, and liblxc ignores cgroup2 limits on hybrid hosts")]
+    Cgroup2OnHybrid {
+        controller: String,
+        resource: String,
+    },
     #[error("{resource} is not supported on cgroup {version}")]
     UnsupportedResource {
         resource: String,

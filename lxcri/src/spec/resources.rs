@@ -26,9 +26,13 @@ impl Writer<'_> {
         let v1 = self.layout.v1.contains_key(controller);
         let v2 = self.layout.v2_controllers.contains(controller);
         match self.layout.mode {
-            Mode::V1 if v1 => Ok(Ver::V1),
-            Mode::Hybrid if v1 => Ok(Ver::V1),
-            Mode::Hybrid | Mode::V2 if v2 => Ok(Ver::V2),
+            Mode::V1 | Mode::Hybrid if v1 => Ok(Ver::V1),
+            Mode::V2 if v2 => Ok(Ver::V2),
+            // Checked with liblxc 5.0.2: "Ignoring cgroup2 limits on legacy cgroup system".
+            Mode::Hybrid if v2 => Err(SpecError::Cgroup2OnHybrid {
+                controller: controller.into(),
+                resource: resource.into(),
+            }),
             _ => Err(SpecError::ControllerUnavailable {
                 controller: controller.into(),
                 resource: resource.into(),
@@ -315,7 +319,6 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
     }
     let v = match w.layout.mode {
         Mode::V2 => w.version("io", "blockIO")?,
-        Mode::Hybrid if !w.layout.v1.contains_key("blkio") => w.version("io", "blockIO")?,
         _ => w.version("blkio", "blockIO")?,
     };
     if let Some(weight) = b.weight() {
@@ -431,10 +434,14 @@ fn unified(w: &mut Writer, res: &LinuxResources) -> Result<(), SpecError> {
         }
         let controller = file.split('.').next().unwrap_or_default();
         // cgroup.* files are the core's, present whatever controllers are enabled.
-        let ok = match w.layout.mode {
-            Mode::V1 => false,
-            _ => controller == "cgroup" || w.layout.v2_controllers.contains(controller),
-        };
+        if w.layout.mode == Mode::Hybrid {
+            return Err(SpecError::Cgroup2OnHybrid {
+                controller: controller.into(),
+                resource: format!("unified {file}"),
+            });
+        }
+        let ok = w.layout.mode == Mode::V2
+            && (controller == "cgroup" || w.layout.v2_controllers.contains(controller));
         if !ok {
             return Err(SpecError::ControllerUnavailable {
                 controller: controller.into(),
@@ -466,12 +473,17 @@ fn devices(w: &mut Writer, rules: Option<&[LinuxDeviceCgroup]>) -> Result<(), Sp
     let rules = rules.unwrap_or_default();
     // v2 has no devices controller; liblxc enforces lxc.cgroup2.devices.* with an eBPF program.
     let ver = match w.layout.mode {
-        Mode::V1 if w.layout.v1.contains_key("devices") => Ver::V1,
-        Mode::Hybrid if w.layout.v1.contains_key("devices") => Ver::V1,
-        Mode::Hybrid | Mode::V2 => Ver::V2,
-        Mode::V1 if rules.is_empty() => return Ok(()),
+        Mode::V1 | Mode::Hybrid if w.layout.v1.contains_key("devices") => Ver::V1,
+        Mode::V2 => Ver::V2,
+        _ if rules.is_empty() => return Ok(()),
         Mode::V1 => {
             return Err(SpecError::ControllerUnavailable {
+                controller: "devices".into(),
+                resource: "resources.devices".into(),
+            })
+        }
+        Mode::Hybrid => {
+            return Err(SpecError::Cgroup2OnHybrid {
                 controller: "devices".into(),
                 resource: "resources.devices".into(),
             })

@@ -511,12 +511,21 @@ fn resources_v1() {
 
 #[test]
 fn resources_hybrid() {
-    // swappiness is v1-only and memory is v1 here, so it stays; hugetlb moves to cgroup2.
-    let items = run(&spec(resources()), &hybrid());
+    // hugetlb is only on cgroup2 here, and liblxc ignores cgroup2 items on hybrid hosts.
+    match run_with(&spec(resources()), &hybrid(), false) {
+        Err(SpecError::Cgroup2OnHybrid { controller, .. }) => assert_eq!(controller, "hugetlb"),
+        other => panic!("{other:?}"),
+    }
+    let mut r = resources();
+    merge(
+        &mut r,
+        json!({"linux": {"resources": {"hugepageLimits": null}}}),
+    );
+    let items = run(&spec(r), &hybrid());
     assert_eq!(one(&items, "lxc.cgroup.memory.limit_in_bytes"), "1000000");
+    assert_eq!(one(&items, "lxc.cgroup.memory.swappiness"), "10");
     assert_eq!(one(&items, "lxc.cgroup.pids.max"), "max");
-    assert_eq!(one(&items, "lxc.cgroup2.hugetlb.2MB.max"), "4194304");
-    assert!(values(&items, "lxc.cgroup.hugetlb.2MB.limit_in_bytes").is_empty());
+    assert!(with_prefix(&items, "lxc.cgroup2.").is_empty());
     assert_eq!(values(&items, "lxc.cgroup.devices.allow").len(), 11);
 }
 
@@ -587,10 +596,14 @@ fn resources_edge_cases() {
         Err(SpecError::ControllerUnavailable { controller, .. }) => assert_eq!(controller, "pids"),
         other => panic!("{other:?}"),
     }
-    // On this host's hybrid layout memory is v1-only.
+    // unified needs a pure v2 host: liblxc ignores cgroup2 items on hybrid hosts.
     let s = spec(json!({"linux": {"resources": {"unified": {"memory.high": "5"}}}}));
     assert!(matches!(
         run_with(&s, &hybrid(), false),
+        Err(SpecError::Cgroup2OnHybrid { .. })
+    ));
+    assert!(matches!(
+        run_with(&s, &v1(), false),
         Err(SpecError::ControllerUnavailable { .. })
     ));
     let items = run(&s, &v2());
