@@ -1,82 +1,209 @@
 //! Translation of an OCI `config.json` into an ordered list of liblxc config items.
-// TEMPORARY minimal stand-in until the full translation lands.
-use crate::cgroup::CgroupLayout;
-use crate::id::ContainerId;
-use crate::layout::RuntimeDir;
-use oci_spec::runtime::Spec;
+//!
+//! [`translate`] is a pure function of the spec and a [`Context`]; the only host facts it needs
+//! (where a destination lands inside the rootfs, whether a bind source is a directory) come
+//! through the [`Host`] trait so that every key can be unit-tested without a real container.
+
+mod cgroup_path;
+mod error;
+mod idmap;
+mod mounts;
+mod namespaces;
+mod process;
+mod resources;
+mod sysctl;
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 
+use oci_spec::runtime::Spec;
+
+use crate::cgroup::CgroupLayout;
+use crate::id::ContainerId;
+use crate::layout::{RuntimeDir, INIT, PRIVATE_DIR};
+
+pub use cgroup_path::cgroup_dir;
+pub use error::SpecError;
+pub use mounts::{escape_fstab, FilteredOption, MOUNT_OPTION_FILTER};
+pub use namespaces::ns_proc_name;
+
+/// liblxc config items in the order they must be applied.
 pub type LxcItems = Vec<(String, String)>;
-#[derive(Debug, thiserror::Error)]
-pub enum SpecError {
-    #[error("{0}")]
-    Invalid(String),
+
+/// What translation needs besides the spec. Everything that needs I/O is behind `host`.
+pub struct Context<'a> {
+    pub id: &'a ContainerId,
+    /// Absolute bundle directory.
+    pub bundle: &'a Path,
+    /// Host runtime dir of this container.
+    pub rundir: &'a RuntimeDir,
+    /// Absolute host path of the lxcri-init binary.
+    pub init_binary: &'a Path,
+    /// Absolute host path of the lxcri-hook binary.
+    pub hook_binary: &'a Path,
+    pub cgroup: &'a CgroupLayout,
+    /// `--systemd-cgroup` given.
+    pub systemd_cgroup: bool,
+    pub host: &'a dyn Host,
 }
+
+/// The host facts translation depends on.
 pub trait Host {
+    /// Resolve `dest` (absolute path inside the container) against `rootfs` without ever leaving
+    /// it: symlinks are followed as if rootfs were `/` (absolute targets are rootfs-relative); a
+    /// relative symlink whose `..` would climb above the rootfs is an error (escapes the rootfs),
+    /// as is a loop. Returns the path relative to the rootfs with no symlinks in it (components
+    /// that do not exist yet are kept as given).
     fn resolve_in_rootfs(&self, rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError>;
+    /// Whether a bind-mount source on the host is a directory (decides create=dir vs create=file).
     fn is_dir(&self, path: &Path) -> bool;
 }
+
+/// The real host: resolves inside the rootfs on disk.
 pub struct RealHost;
+
 impl Host for RealHost {
-    fn resolve_in_rootfs(&self, _rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError> {
-        Ok(dest.strip_prefix("/").unwrap_or(dest).to_path_buf())
+    fn resolve_in_rootfs(&self, rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError> {
+        crate::rootfs::resolve_in_rootfs(rootfs, dest)
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
     }
 }
-pub struct Context<'a> {
-    pub id: &'a ContainerId,
-    pub bundle: &'a Path,
-    pub rundir: &'a RuntimeDir,
-    pub init_binary: &'a Path,
-    pub hook_binary: &'a Path,
-    pub cgroup: &'a CgroupLayout,
-    pub systemd_cgroup: bool,
-    pub host: &'a dyn Host,
-}
+
+/// `root.path` made absolute (a relative path is relative to the bundle).
 pub fn rootfs_path(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
-    let root = spec
-        .root()
-        .as_ref()
-        .ok_or(SpecError::Invalid("no root".into()))?;
-    Ok(bundle.join(root.path()))
+    let root = spec.root().as_ref().ok_or(SpecError::MissingRoot)?;
+    let path = root.path();
+    if path.as_os_str().is_empty() {
+        return Err(SpecError::MissingRoot);
+    }
+    Ok(if path.is_absolute() {
+        path.clone()
+    } else {
+        bundle.join(path)
+    })
 }
-pub fn cgroup_dir(_spec: &Spec, id: &ContainerId, _systemd: bool) -> Result<String, SpecError> {
-    Ok(format!("lxcri/{id}"))
-}
+
+/// Translate `spec` into liblxc config items.
 pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
+    let mut items = Items::default();
     let rootfs = rootfs_path(spec, ctx.bundle)?;
-    let mut v: LxcItems = vec![];
-    let mut p = |k: &str, val: String| v.push((k.to_string(), val));
-    p(
-        "lxc.uts.name",
-        spec.hostname().clone().unwrap_or(ctx.id.to_string()),
+    let ns = namespaces::Namespaces::from_spec(spec)?;
+
+    // Hostname only makes sense (and liblxc only applies it) in a new uts namespace; setting it
+    // otherwise would rename the host, which runc refuses too.
+    match (
+        spec.hostname().as_deref(),
+        ns.is_new(namespaces::NsKind::Uts),
+    ) {
+        (Some(h), true) if !h.is_empty() => items.push("lxc.uts.name", h),
+        (Some(h), false) if !h.is_empty() => return Err(SpecError::HostnameWithoutUtsNamespace),
+        (_, true) => items.push("lxc.uts.name", ctx.id.as_str()),
+        (_, false) => {}
+    }
+
+    items.push("lxc.rootfs.path", format!("dir:{}", path_str(&rootfs)?));
+    // The bundle's rootfs belongs to the caller (an overlay prepared by podman, CRI-O, ...).
+    items.push("lxc.rootfs.managed", "0");
+    // Our init provides the terminal from the container's own devpts; liblxc must not.
+    items.push("lxc.console.path", "none");
+    items.push("lxc.tty.max", "0");
+    // The spec's devpts mount provides /dev/pts; pty.max 0 keeps liblxc from mounting its own.
+    items.push("lxc.pty.max", "0");
+    // The monitor is ended after create; the container must survive it.
+    items.push("lxc.monitor.signal.pdeath", "0");
+    items.push("lxc.log.file", path_str(&ctx.rundir.lxc_log())?);
+
+    namespaces::translate(&ns, &mut items)?;
+    idmap::translate(spec, &ns, &mut items)?;
+
+    let mounts = mounts::translate(spec, &rootfs, ctx)?;
+    items.push("lxc.autodev", "1");
+    if let Some(size) = mounts.dev_tmpfs_size {
+        items.push("lxc.autodev.tmpfs.size", size.to_string());
+    }
+    // Clear liblxc's defaults: the spec's mounts define /proc and /sys.
+    items.push("lxc.mount.auto", "");
+    if let Some(cg) = mounts.cgroup_auto {
+        items.push("lxc.mount.auto", cg);
+    }
+    for entry in mounts.entries {
+        items.push("lxc.mount.entry", entry);
+    }
+    // The private dir and init come last so no spec mount can hide them.
+    items.push(
+        "lxc.mount.entry",
+        format!(
+            "{} {} none bind,ro,create=dir 0 0",
+            escape_fstab(&path_str(&ctx.rundir.private_dir())?),
+            escape_fstab(PRIVATE_DIR)
+        ),
     );
-    p("lxc.rootfs.path", format!("dir:{}", rootfs.display()));
-    p("lxc.console.path", "none".into());
-    p("lxc.tty.max", "0".into());
-    p("lxc.pty.max", "0".into());
-    p("lxc.monitor.signal.pdeath", "0".into());
-    p("lxc.autodev", "1".into());
-    p("lxc.mount.auto", "proc:mixed sys:mixed".into());
-    p("lxc.net.0.type", "empty".into());
-    p("lxc.log.file", ctx.rundir.lxc_log().display().to_string());
-    p("lxc.cgroup.dir.container", cgroup_dir(spec, ctx.id, false)?);
-    p(
+    items.push(
+        "lxc.mount.entry",
+        format!(
+            "{} {} none bind,ro 0 0",
+            escape_fstab(&path_str(ctx.init_binary)?),
+            escape_fstab(&format!("{PRIVATE_DIR}/{INIT}"))
+        ),
+    );
+
+    sysctl::translate(spec, &ns, &mut items)?;
+    process::translate(spec, &mut items)?;
+
+    items.push("lxc.cgroup.relative", "0");
+    items.push(
+        "lxc.cgroup.dir.container",
+        cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?,
+    );
+    items.push(
         "lxc.cgroup.dir.monitor",
         format!("lxcri.monitor/{}", ctx.id),
     );
-    p(
-        "lxc.mount.entry",
-        format!(
-            "{} .lxcri none bind,ro,create=dir 0 0",
-            ctx.rundir.private_dir().display()
-        ),
-    );
-    p(
-        "lxc.mount.entry",
-        format!("{} .lxcri/init none bind,ro 0 0", ctx.init_binary.display()),
-    );
-    Ok(v)
+    resources::translate(spec, ctx.cgroup, &mut items)?;
+
+    items.push("lxc.hook.version", "1");
+    let hook = path_str(ctx.hook_binary)?;
+    // liblxc runs hooks through a shell-like split on spaces.
+    if hook.chars().any(char::is_whitespace) {
+        return Err(SpecError::InvalidValue {
+            what: "hook binary path",
+            value: hook,
+            reason: "must not contain whitespace".into(),
+        });
+    }
+    items.push("lxc.hook.autodev", format!("{hook} autodev"));
+
+    items.finish()
+}
+
+/// Items under construction; `finish` checks that no value can break the config file format.
+#[derive(Default)]
+pub(crate) struct Items(LxcItems);
+
+impl Items {
+    pub(crate) fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.push((key.into(), value.into()));
+    }
+
+    fn finish(self) -> Result<LxcItems, SpecError> {
+        // A line break in a value would smuggle extra config lines into liblxc.
+        for (key, value) in &self.0 {
+            if key.contains(['\n', '\r', '\0', '=']) || value.contains(['\n', '\r', '\0']) {
+                return Err(SpecError::LineBreakInValue { key: key.clone() });
+            }
+        }
+        for (key, value) in &self.0 {
+            tracing::debug!("{key} = {value}");
+        }
+        Ok(self.0)
+    }
+}
+
+pub(crate) fn path_str(p: &Path) -> Result<String, SpecError> {
+    p.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| SpecError::NonUtf8Path(p.to_path_buf()))
 }

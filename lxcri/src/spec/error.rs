@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+/// Why a spec cannot be translated. Every variant names what is wrong so `create` fails early
+/// with a message the caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("config.json has no root.path")]
+    MissingRoot,
+    #[error("path {0:?} is not valid UTF-8")]
+    NonUtf8Path(PathBuf),
+    #[error("the value of {key} contains a line break or NUL")]
+    LineBreakInValue { key: String },
+    #[error("invalid {what} {value:?}: {reason}")]
+    InvalidValue {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    #[error("namespace {0} is listed more than once")]
+    DuplicateNamespace(String),
+    #[error("a new mount namespace is required")]
+    MountNamespaceRequired,
+    #[error("the path of the {0} namespace must be absolute")]
+    RelativeNamespacePath(String),
+    #[error("a new user namespace needs both uidMappings and gidMappings")]
+    UserNamespaceWithoutMappings,
+    #[error("uidMappings/gidMappings are given but no new user namespace is requested")]
+    MappingsWithoutUserNamespace,
+    #[error("a hostname can only be set in a new uts namespace")]
+    HostnameWithoutUtsNamespace,
+
+    #[error("mount destination {0:?} must not be the container's root")]
+    MountOnRoot(PathBuf),
+    #[error("bind mount to {0:?} has no source")]
+    MountWithoutSource(PathBuf),
+    #[error("mount destination {dest:?} escapes the rootfs {rootfs:?}")]
+    EscapesRootfs { rootfs: PathBuf, dest: PathBuf },
+    #[error("too many levels of symbolic links resolving {dest:?} in {rootfs:?}")]
+    SymlinkLoop { rootfs: PathBuf, dest: PathBuf },
+    #[error("resolving {dest:?} in {rootfs:?}: {source}")]
+    Resolve {
+        rootfs: PathBuf,
+        dest: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("invalid cgroupsPath {path:?}: {reason}")]
+    InvalidCgroupsPath { path: String, reason: String },
+    #[error("{resource} needs the {controller} cgroup controller, which this host does not have")]
+    ControllerUnavailable {
+        controller: String,
+        resource: String,
+    },
+    #[error("{resource} needs the {controller} controller, which this hybrid host has only on cgroup2, and liblxc ignores cgroup2 limits on hybrid hosts")]
+    Cgroup2OnHybrid {
+        controller: String,
+        resource: String,
+    },
+    #[error("{resource} is not supported on cgroup {version}")]
+    UnsupportedResource {
+        resource: String,
+        version: &'static str,
+    },
+
+    #[error("sysctl {0:?} is not allowed: {1}")]
+    Sysctl(String, String),
+    #[error("rlimit {0} is given more than once")]
+    DuplicateRlimit(String),
+    #[error("rlimit {0}: soft limit {1} is above hard limit {2}")]
+    RlimitSoftAboveHard(String, u64, u64),
+}

@@ -1,0 +1,667 @@
+//! Key-by-key tests of `translate` with a fake host.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::Spec;
+use serde_json::{json, Value};
+
+use super::*;
+use crate::cgroup::{CgroupLayout, Mode};
+
+struct FakeHost {
+    dirs: BTreeSet<PathBuf>,
+}
+
+impl Host for FakeHost {
+    fn resolve_in_rootfs(&self, rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError> {
+        if dest.starts_with("/escape") {
+            return Err(SpecError::EscapesRootfs {
+                rootfs: rootfs.into(),
+                dest: dest.into(),
+            });
+        }
+        Ok(dest.strip_prefix("/").unwrap_or(dest).to_path_buf())
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.dirs.contains(path)
+    }
+}
+
+const V1_CONTROLLERS: &[&str] = &[
+    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "net_cls",
+    "net_prio", "pids", "rdma",
+];
+
+fn v1() -> CgroupLayout {
+    CgroupLayout {
+        mode: Mode::V1,
+        v1: V1_CONTROLLERS
+            .iter()
+            .map(|c| (c.to_string(), PathBuf::from(format!("/sys/fs/cgroup/{c}"))))
+            .collect(),
+        v2: None,
+        v2_controllers: BTreeSet::new(),
+        swap: true,
+    }
+}
+
+/// This machine: v1 controllers, hugetlb only on the unified hierarchy.
+fn hybrid() -> CgroupLayout {
+    let mut l = v1();
+    l.mode = Mode::Hybrid;
+    l.v1.remove("hugetlb");
+    l.v2 = Some("/sys/fs/cgroup/unified".into());
+    l.v2_controllers = ["hugetlb".to_string()].into();
+    l
+}
+
+fn v2() -> CgroupLayout {
+    CgroupLayout {
+        mode: Mode::V2,
+        v1: BTreeMap::new(),
+        v2: Some("/sys/fs/cgroup".into()),
+        v2_controllers: ["cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        swap: true,
+    }
+}
+
+/// A minimal valid spec; `patch` is merged into it (objects recursively, `null` removes).
+fn spec(patch: Value) -> Spec {
+    let mut base = json!({
+        "ociVersion": "1.0.2",
+        "root": {"path": "rootfs"},
+        "process": {"cwd": "/", "args": ["sh"], "user": {"uid": 0, "gid": 0}},
+        "hostname": "box",
+        "linux": {
+            "namespaces": [
+                {"type": "pid"}, {"type": "network"}, {"type": "ipc"},
+                {"type": "uts"}, {"type": "mount"}
+            ]
+        }
+    });
+    merge(&mut base, patch);
+    serde_json::from_value(base).expect("test spec parses")
+}
+
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    b.remove(&k);
+                } else {
+                    merge(b.entry(k).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+fn run_with(spec: &Spec, layout: &CgroupLayout, systemd: bool) -> Result<LxcItems, SpecError> {
+    let id = ContainerId::new("c1").unwrap();
+    let rundir = RuntimeDir::new(Path::new("/run/lxcri"), &id);
+    let host = FakeHost {
+        dirs: [PathBuf::from("/host/dir"), PathBuf::from("/bundle/data")].into(),
+    };
+    let ctx = Context {
+        id: &id,
+        bundle: Path::new("/bundle"),
+        rundir: &rundir,
+        init_binary: Path::new("/usr/libexec/lxcri/lxcri-init"),
+        hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
+        cgroup: layout,
+        systemd_cgroup: systemd,
+        host: &host,
+    };
+    translate(spec, &ctx)
+}
+
+fn run(spec: &Spec, layout: &CgroupLayout) -> LxcItems {
+    run_with(spec, layout, false).unwrap()
+}
+
+fn values<'a>(items: &'a LxcItems, key: &str) -> Vec<&'a str> {
+    items
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn one<'a>(items: &'a LxcItems, key: &str) -> &'a str {
+    let v = values(items, key);
+    assert_eq!(v.len(), 1, "{key}: {v:?} in {items:#?}");
+    v[0]
+}
+
+fn with_prefix<'a>(items: &'a LxcItems, prefix: &str) -> Vec<(&'a str, &'a str)> {
+    items
+        .iter()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[test]
+fn fixed_items() {
+    let items = run(&spec(json!({})), &v1());
+    for (k, v) in [
+        ("lxc.uts.name", "box"),
+        ("lxc.rootfs.path", "dir:/bundle/rootfs"),
+        ("lxc.rootfs.managed", "0"),
+        ("lxc.console.path", "none"),
+        ("lxc.tty.max", "0"),
+        ("lxc.pty.max", "0"),
+        ("lxc.monitor.signal.pdeath", "0"),
+        ("lxc.autodev", "1"),
+        ("lxc.mount.auto", ""),
+        ("lxc.log.file", "/run/lxcri/c1/lxc.log"),
+        ("lxc.hook.version", "1"),
+        ("lxc.hook.autodev", "/usr/libexec/lxcri/lxcri-hook autodev"),
+        ("lxc.cgroup.relative", "0"),
+        ("lxc.cgroup.dir.container", "lxcri/c1"),
+        ("lxc.cgroup.dir.monitor", "lxcri.monitor/c1"),
+    ] {
+        assert_eq!(one(&items, k), v, "{k}");
+    }
+    for absent in [
+        "lxc.init.cmd",
+        "lxc.init.uid",
+        "lxc.cap.drop",
+        "lxc.cap.keep",
+    ] {
+        assert!(values(&items, absent).is_empty(), "{absent}");
+    }
+    assert!(!items.iter().any(|(k, _)| k.starts_with("lxc.seccomp")
+        || k.starts_with("lxc.prlimit")
+        || k == "lxc.autodev.tmpfs.size"));
+}
+
+#[test]
+fn rootfs_path_forms() {
+    let abs = spec(json!({"root": {"path": "/srv/root"}}));
+    assert_eq!(
+        rootfs_path(&abs, Path::new("/b")).unwrap(),
+        Path::new("/srv/root")
+    );
+    let rel = spec(json!({"root": {"path": "r"}}));
+    assert_eq!(
+        rootfs_path(&rel, Path::new("/b")).unwrap(),
+        Path::new("/b/r")
+    );
+    let none = spec(json!({"root": null}));
+    assert!(matches!(
+        rootfs_path(&none, Path::new("/b")),
+        Err(SpecError::MissingRoot)
+    ));
+    assert!(matches!(
+        run_with(&none, &v1(), false),
+        Err(SpecError::MissingRoot)
+    ));
+}
+
+#[test]
+fn hostname() {
+    let items = run(&spec(json!({"hostname": null})), &v1());
+    assert_eq!(one(&items, "lxc.uts.name"), "c1");
+    let host_uts = spec(json!({"hostname": null, "linux": {"namespaces": [{"type": "mount"}]}}));
+    assert!(values(&run(&host_uts, &v1()), "lxc.uts.name").is_empty());
+    let bad = spec(json!({"linux": {"namespaces": [{"type": "mount"}]}}));
+    assert!(matches!(
+        run_with(&bad, &v1(), false),
+        Err(SpecError::HostnameWithoutUtsNamespace)
+    ));
+}
+
+#[test]
+fn namespaces() {
+    let items = run(&spec(json!({})), &v1());
+    assert_eq!(one(&items, "lxc.namespace.clone"), "mnt pid net ipc uts");
+    assert!(values(&items, "lxc.namespace.keep").is_empty());
+    assert_eq!(one(&items, "lxc.net.0.type"), "empty");
+
+    let s = spec(json!({"hostname": null, "linux": {"namespaces": [
+        {"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}, {"type": "time"},
+        {"type": "network", "path": "/var/run/netns/x"}, {"type": "ipc", "path": "/proc/7/ns/ipc"}
+    ]}}));
+    let items = run(&s, &v1());
+    assert_eq!(one(&items, "lxc.namespace.clone"), "mnt pid cgroup time");
+    assert_eq!(one(&items, "lxc.namespace.share.net"), "/var/run/netns/x");
+    assert_eq!(one(&items, "lxc.namespace.share.ipc"), "/proc/7/ns/ipc");
+    assert!(values(&items, "lxc.net.0.type").is_empty());
+
+    let host_net = spec(json!({"hostname": null, "linux": {"namespaces": [{"type": "mount"}]}}));
+    let items = run(&host_net, &v1());
+    assert_eq!(one(&items, "lxc.namespace.clone"), "mnt");
+    assert_eq!(one(&items, "lxc.net.0.type"), "none");
+}
+
+#[test]
+fn namespace_errors() {
+    let dup = spec(
+        json!({"linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "pid"}]}}),
+    );
+    assert!(
+        matches!(run_with(&dup, &v1(), false), Err(SpecError::DuplicateNamespace(n)) if n == "pid")
+    );
+    let no_mnt = spec(json!({"linux": {"namespaces": [{"type": "pid"}, {"type": "uts"}]}}));
+    assert!(matches!(
+        run_with(&no_mnt, &v1(), false),
+        Err(SpecError::MountNamespaceRequired)
+    ));
+    let joined_mnt = spec(
+        json!({"linux": {"namespaces": [{"type": "uts"}, {"type": "mount", "path": "/proc/1/ns/mnt"}]}}),
+    );
+    assert!(matches!(
+        run_with(&joined_mnt, &v1(), false),
+        Err(SpecError::MountNamespaceRequired)
+    ));
+    let rel = spec(
+        json!({"linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}, {"type": "network", "path": "netns/x"}]}}),
+    );
+    assert!(matches!(
+        run_with(&rel, &v1(), false),
+        Err(SpecError::RelativeNamespacePath(_))
+    ));
+    // Unknown types never reach translate: oci-spec's enum rejects them when parsing.
+    let unknown: Result<Spec, _> = serde_json::from_value(json!({
+        "ociVersion": "1.0.2", "root": {"path": "r"},
+        "linux": {"namespaces": [{"type": "bogus"}]}
+    }));
+    assert!(unknown.is_err());
+}
+
+#[test]
+fn idmaps() {
+    let s = spec(json!({"linux": {
+        "namespaces": [{"type": "mount"}, {"type": "user"}, {"type": "uts"}],
+        "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+        "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 1000}, {"containerID": 1000, "hostID": 5, "size": 1}]
+    }}));
+    let items = run(&s, &v1());
+    assert_eq!(
+        values(&items, "lxc.idmap"),
+        ["u 0 100000 65536", "g 0 200000 1000", "g 1000 5 1"]
+    );
+    assert_eq!(one(&items, "lxc.namespace.clone"), "mnt uts user");
+
+    let no_maps = spec(
+        json!({"linux": {"namespaces": [{"type": "mount"}, {"type": "user"}, {"type": "uts"}]}}),
+    );
+    assert!(matches!(
+        run_with(&no_maps, &v1(), false),
+        Err(SpecError::UserNamespaceWithoutMappings)
+    ));
+    let maps_only =
+        spec(json!({"linux": {"uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}}));
+    assert!(matches!(
+        run_with(&maps_only, &v1(), false),
+        Err(SpecError::MappingsWithoutUserNamespace)
+    ));
+}
+
+fn default_mounts() -> Value {
+    json!([
+        {"destination": "/proc", "type": "proc", "source": "proc"},
+        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+        {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+         "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+         "options": ["nosuid", "noexec", "nodev"]},
+        {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+         "options": ["nosuid", "noexec", "nodev", "ro"]},
+        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+         "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
+    ])
+}
+
+#[test]
+fn default_mounts_translate() {
+    let items = run(&spec(json!({"mounts": default_mounts()})), &v1());
+    assert_eq!(
+        one(&items, "lxc.autodev.tmpfs.size"),
+        (65536 * 1024).to_string()
+    );
+    assert_eq!(values(&items, "lxc.mount.auto"), ["", "cgroup:ro:force"]);
+    assert_eq!(
+        values(&items, "lxc.mount.entry"),
+        [
+            "proc proc proc create=dir 0 0",
+            "devpts dev/pts devpts nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5,create=dir 0 0",
+            "shm dev/shm tmpfs nosuid,noexec,nodev,mode=1777,size=65536k,create=dir 0 0",
+            "mqueue dev/mqueue mqueue nosuid,noexec,nodev,create=dir 0 0",
+            "sysfs sys sysfs nosuid,noexec,nodev,ro,create=dir 0 0",
+            "/run/lxcri/c1/.lxcri .lxcri none bind,ro,create=dir 0 0",
+            "/usr/libexec/lxcri/lxcri-init .lxcri/init none bind,ro 0 0",
+        ]
+    );
+    // liblxc applies mount entries in order: the autodev settings come before any of them.
+    let pos = |k: &str| items.iter().position(|(key, _)| key == k).unwrap();
+    assert!(pos("lxc.autodev") < pos("lxc.mount.entry"));
+}
+
+#[test]
+fn bind_mounts() {
+    let s = spec(json!({"mounts": [
+        {"destination": "/data", "type": "bind", "source": "/host/dir", "options": ["rbind", "rro", "nosuid", "rprivate"]},
+        {"destination": "/etc/resolv.conf", "type": "none", "source": "/host/resolv.conf", "options": ["bind", "ro"]},
+        {"destination": "/rel", "type": "bind", "source": "data", "options": ["tmpcopyup", "idmap"]},
+        {"destination": "/with space", "source": "/host/a b", "options": ["rbind", "rw"]},
+        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosymfollow", "size=1m", "mode=1777"]},
+        {"destination": "/x", "type": "ext4", "source": "/dev/sdb1", "options": ["noatime"]}
+    ]}));
+    let items = run(&s, &v1());
+    let entries = values(&items, "lxc.mount.entry");
+    assert_eq!(
+        entries[..6],
+        [
+            "/host/dir data none rbind,ro,nosuid,rprivate,create=dir 0 0",
+            "/host/resolv.conf etc/resolv.conf none bind,ro,create=file 0 0",
+            "/bundle/data rel none bind,create=dir 0 0",
+            "/host/a\\040b with\\040space none rbind,rw,create=file 0 0",
+            "tmpfs tmp tmpfs size=1m,mode=1777,create=dir 0 0",
+            "/dev/sdb1 x ext4 noatime,create=dir 0 0",
+        ]
+    );
+    // The private dir and init stay last.
+    assert!(entries[6].starts_with("/run/lxcri/c1/.lxcri "));
+    assert!(entries[7].starts_with("/usr/libexec/lxcri/lxcri-init "));
+    assert_eq!(entries.len(), 8);
+}
+
+#[test]
+fn mount_errors() {
+    let escape =
+        spec(json!({"mounts": [{"destination": "/escape/x", "type": "tmpfs", "source": "tmpfs"}]}));
+    assert!(matches!(
+        run_with(&escape, &v1(), false),
+        Err(SpecError::EscapesRootfs { .. })
+    ));
+    let root = spec(json!({"mounts": [{"destination": "/", "type": "tmpfs", "source": "tmpfs"}]}));
+    assert!(matches!(
+        run_with(&root, &v1(), false),
+        Err(SpecError::MountOnRoot(_))
+    ));
+    let nosrc =
+        spec(json!({"mounts": [{"destination": "/a", "type": "bind", "options": ["rbind"]}]}));
+    assert!(matches!(
+        run_with(&nosrc, &v1(), false),
+        Err(SpecError::MountWithoutSource(_))
+    ));
+    let newline = spec(json!({"hostname": "a\nlxc.hook.pre-start = /evil"}));
+    assert!(matches!(
+        run_with(&newline, &v1(), false),
+        Err(SpecError::LineBreakInValue { .. })
+    ));
+}
+
+#[test]
+fn cgroup_mount_rw_is_mixed() {
+    let s = spec(
+        json!({"mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup2", "source": "cgroup2"}]}),
+    );
+    assert_eq!(
+        values(&run(&s, &v2()), "lxc.mount.auto"),
+        ["", "cgroup:mixed:force"]
+    );
+}
+
+#[test]
+fn sysctl_and_process() {
+    let s = spec(json!({
+        "linux": {"sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "100", "fs.mqueue.queues_max": "3"}},
+        "process": {"cwd": "/", "args": ["sh"], "user": {"uid": 0, "gid": 0}, "oomScoreAdj": -500,
+                    "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 4096}]}
+    }));
+    let items = run(&s, &v1());
+    assert_eq!(
+        with_prefix(&items, "lxc.sysctl."),
+        [
+            ("lxc.sysctl.fs.mqueue.queues_max", "3"),
+            ("lxc.sysctl.kernel.shmmax", "100"),
+            ("lxc.sysctl.net.ipv4.ip_forward", "1"),
+        ]
+    );
+    assert_eq!(one(&items, "lxc.proc.oom_score_adj"), "-500");
+
+    let host_net = spec(
+        json!({"linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}], "sysctl": {"net.ipv4.ip_forward": "1"}}}),
+    );
+    assert!(matches!(
+        run_with(&host_net, &v1(), false),
+        Err(SpecError::Sysctl(..))
+    ));
+    let global = spec(json!({"linux": {"sysctl": {"vm.swappiness": "1"}}}));
+    assert!(matches!(
+        run_with(&global, &v1(), false),
+        Err(SpecError::Sysctl(..))
+    ));
+
+    let dup = spec(
+        json!({"process": {"cwd": "/", "user": {"uid": 0, "gid": 0}, "rlimits": [
+        {"type": "RLIMIT_NOFILE", "soft": 1, "hard": 1}, {"type": "RLIMIT_NOFILE", "soft": 2, "hard": 2}]}}),
+    );
+    assert!(
+        matches!(run_with(&dup, &v1(), false), Err(SpecError::DuplicateRlimit(n)) if n == "RLIMIT_NOFILE")
+    );
+    let soft = spec(
+        json!({"process": {"cwd": "/", "user": {"uid": 0, "gid": 0}, "rlimits": [
+        {"type": "RLIMIT_CORE", "soft": 2, "hard": 1}]}}),
+    );
+    assert!(matches!(
+        run_with(&soft, &v1(), false),
+        Err(SpecError::RlimitSoftAboveHard(..))
+    ));
+    let oom =
+        spec(json!({"process": {"cwd": "/", "user": {"uid": 0, "gid": 0}, "oomScoreAdj": 1001}}));
+    assert!(run_with(&oom, &v1(), false).is_err());
+    // Unknown rlimits and capabilities fail when config.json is parsed.
+    let bad: Result<Spec, _> = serde_json::from_value(json!({"ociVersion": "1.0.2",
+        "process": {"cwd": "/", "user": {"uid": 0, "gid": 0}, "rlimits": [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]}}));
+    assert!(bad.is_err());
+    let bad: Result<Spec, _> = serde_json::from_value(json!({"ociVersion": "1.0.2",
+        "process": {"cwd": "/", "user": {"uid": 0, "gid": 0}, "capabilities": {"bounding": ["CAP_BOGUS"]}}}));
+    assert!(bad.is_err());
+}
+
+fn resources() -> Value {
+    json!({"linux": {"resources": {
+        "memory": {"limit": 1000000, "reservation": 500000, "swap": 3000000, "swappiness": 10},
+        "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0-1", "mems": "0"},
+        "pids": {"limit": 0},
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+        "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1000}]}
+    }}})
+}
+
+#[test]
+fn resources_v1() {
+    let items = run(&spec(resources()), &v1());
+    assert_eq!(
+        with_prefix(&items, "lxc.cgroup.")
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("lxc.cgroup.d") && *k != "lxc.cgroup.relative")
+            .collect::<Vec<_>>(),
+        [
+            ("lxc.cgroup.memory.limit_in_bytes", "1000000"),
+            ("lxc.cgroup.memory.soft_limit_in_bytes", "500000"),
+            ("lxc.cgroup.memory.memsw.limit_in_bytes", "3000000"),
+            ("lxc.cgroup.memory.swappiness", "10"),
+            ("lxc.cgroup.cpu.shares", "1024"),
+            ("lxc.cgroup.cpu.cfs_period_us", "100000"),
+            ("lxc.cgroup.cpu.cfs_quota_us", "50000"),
+            ("lxc.cgroup.cpuset.cpus", "0-1"),
+            ("lxc.cgroup.cpuset.mems", "0"),
+            ("lxc.cgroup.pids.max", "max"),
+            ("lxc.cgroup.blkio.weight", "500"),
+            ("lxc.cgroup.blkio.throttle.read_bps_device", "8:0 1000"),
+            ("lxc.cgroup.hugetlb.2MB.limit_in_bytes", "4194304"),
+        ]
+    );
+    assert!(with_prefix(&items, "lxc.cgroup2.").is_empty());
+}
+
+#[test]
+fn resources_hybrid() {
+    // hugetlb is only on cgroup2 here, and liblxc ignores cgroup2 items on hybrid hosts.
+    match run_with(&spec(resources()), &hybrid(), false) {
+        Err(SpecError::Cgroup2OnHybrid { controller, .. }) => assert_eq!(controller, "hugetlb"),
+        other => panic!("{other:?}"),
+    }
+    let mut r = resources();
+    merge(
+        &mut r,
+        json!({"linux": {"resources": {"hugepageLimits": null}}}),
+    );
+    let items = run(&spec(r), &hybrid());
+    assert_eq!(one(&items, "lxc.cgroup.memory.limit_in_bytes"), "1000000");
+    assert_eq!(one(&items, "lxc.cgroup.memory.swappiness"), "10");
+    assert_eq!(one(&items, "lxc.cgroup.pids.max"), "max");
+    assert!(with_prefix(&items, "lxc.cgroup2.").is_empty());
+    assert_eq!(values(&items, "lxc.cgroup.devices.allow").len(), 11);
+}
+
+#[test]
+fn resources_v2() {
+    let mut r = resources();
+    merge(
+        &mut r,
+        json!({"linux": {"resources": {"memory": {"swappiness": null}}}}),
+    );
+    let items = run(&spec(r), &v2());
+    assert_eq!(
+        with_prefix(&items, "lxc.cgroup2.")
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("lxc.cgroup2.devices"))
+            .collect::<Vec<_>>(),
+        [
+            ("lxc.cgroup2.memory.max", "1000000"),
+            ("lxc.cgroup2.memory.low", "500000"),
+            ("lxc.cgroup2.memory.swap.max", "2000000"),
+            ("lxc.cgroup2.cpu.weight", "39"),
+            ("lxc.cgroup2.cpu.max", "50000 100000"),
+            ("lxc.cgroup2.cpuset.cpus", "0-1"),
+            ("lxc.cgroup2.cpuset.mems", "0"),
+            ("lxc.cgroup2.pids.max", "max"),
+            ("lxc.cgroup2.io.weight", "4950"),
+            ("lxc.cgroup2.io.max", "8:0 rbps=1000"),
+            ("lxc.cgroup2.hugetlb.2MB.max", "4194304"),
+        ]
+    );
+    // swappiness has no v2 file: an error, not a silent drop.
+    assert!(matches!(
+        run_with(&spec(resources()), &v2(), false),
+        Err(SpecError::UnsupportedResource { .. })
+    ));
+}
+
+#[test]
+fn resources_edge_cases() {
+    let s = spec(json!({"linux": {"resources": {
+        "memory": {"limit": -1, "swap": -1},
+        "cpu": {"quota": -1, "period": 100000},
+        "pids": {"limit": 32}
+    }}}));
+    let items = run(&s, &v2());
+    assert_eq!(one(&items, "lxc.cgroup2.memory.max"), "max");
+    assert_eq!(one(&items, "lxc.cgroup2.memory.swap.max"), "max");
+    assert_eq!(one(&items, "lxc.cgroup2.cpu.max"), "max 100000");
+    assert_eq!(one(&items, "lxc.cgroup2.pids.max"), "32");
+
+    // No swap accounting: swap is dropped (with a warning), the limit stays.
+    let s = spec(json!({"linux": {"resources": {"memory": {"limit": 100, "swap": 200}}}}));
+    let mut l = v1();
+    l.swap = false;
+    let items = run(&s, &l);
+    assert_eq!(one(&items, "lxc.cgroup.memory.limit_in_bytes"), "100");
+    assert!(values(&items, "lxc.cgroup.memory.memsw.limit_in_bytes").is_empty());
+
+    // swap below the limit cannot be expressed on v2.
+    let s = spec(json!({"linux": {"resources": {"memory": {"limit": 300, "swap": 200}}}}));
+    assert!(run_with(&s, &v2(), false).is_err());
+
+    // A controller the host lacks is an error naming it.
+    let s = spec(json!({"linux": {"resources": {"pids": {"limit": 5}}}}));
+    let mut l = v1();
+    l.v1.remove("pids");
+    match run_with(&s, &l, false) {
+        Err(SpecError::ControllerUnavailable { controller, .. }) => assert_eq!(controller, "pids"),
+        other => panic!("{other:?}"),
+    }
+    // unified needs a pure v2 host: liblxc ignores cgroup2 items on hybrid hosts.
+    let s = spec(json!({"linux": {"resources": {"unified": {"memory.high": "5"}}}}));
+    assert!(matches!(
+        run_with(&s, &hybrid(), false),
+        Err(SpecError::Cgroup2OnHybrid { .. })
+    ));
+    assert!(matches!(
+        run_with(&s, &v1(), false),
+        Err(SpecError::ControllerUnavailable { .. })
+    ));
+    let items = run(&s, &v2());
+    assert_eq!(one(&items, "lxc.cgroup2.memory.high"), "5");
+}
+
+#[test]
+fn devices() {
+    let s = spec(json!({"linux": {"resources": {"devices": [
+        {"allow": false, "access": "rwm"},
+        {"allow": true, "type": "c", "major": 10, "minor": 200, "access": "rw"},
+        {"allow": false, "type": "b", "major": 8}
+    ]}}}));
+    let expected_v1: Vec<(&str, &str)> = [
+        ("lxc.cgroup.devices.deny", "a"),
+        ("lxc.cgroup.devices.allow", "c 10:200 rw"),
+        ("lxc.cgroup.devices.deny", "b 8:* rwm"),
+        ("lxc.cgroup.devices.allow", "c *:* m"),
+        ("lxc.cgroup.devices.allow", "b *:* m"),
+        ("lxc.cgroup.devices.allow", "c 1:3 rwm"),
+        ("lxc.cgroup.devices.allow", "c 1:5 rwm"),
+        ("lxc.cgroup.devices.allow", "c 1:7 rwm"),
+        ("lxc.cgroup.devices.allow", "c 5:0 rwm"),
+        ("lxc.cgroup.devices.allow", "c 1:9 rwm"),
+        ("lxc.cgroup.devices.allow", "c 1:8 rwm"),
+        ("lxc.cgroup.devices.allow", "c 5:2 rwm"),
+        ("lxc.cgroup.devices.allow", "c 136:* rwm"),
+        ("lxc.cgroup.devices.allow", "c 5:1 rwm"),
+    ]
+    .into();
+    assert_eq!(
+        with_prefix(&run(&s, &v1()), "lxc.cgroup.devices."),
+        expected_v1
+    );
+    let v2_items = run(&s, &v2());
+    let got = with_prefix(&v2_items, "lxc.cgroup2.devices.");
+    assert_eq!(got.len(), expected_v1.len());
+    assert_eq!(got[0], ("lxc.cgroup2.devices.deny", "a"));
+
+    let bad =
+        spec(json!({"linux": {"resources": {"devices": [{"allow": true, "access": "rwx"}]}}}));
+    assert!(matches!(
+        run_with(&bad, &v1(), false),
+        Err(SpecError::InvalidValue { .. })
+    ));
+}
+
+#[test]
+fn cgroup_dir_items() {
+    let s = spec(json!({"linux": {"cgroupsPath": "system.slice:crio:abc"}}));
+    let items = run_with(&s, &v1(), true).unwrap();
+    assert_eq!(
+        one(&items, "lxc.cgroup.dir.container"),
+        "system.slice/crio-abc.scope"
+    );
+    let s = spec(json!({"linux": {"cgroupsPath": "/a/../b"}}));
+    assert!(matches!(
+        run_with(&s, &v1(), false),
+        Err(SpecError::InvalidCgroupsPath { .. })
+    ));
+}
