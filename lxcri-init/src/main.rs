@@ -1,1 +1,175 @@
-fn main() {}
+//! lxcri-init: PID 1 of an lxcri container until `lxcri start`.
+//!
+//! It reports to `lxcri create` that it is ready (handing out the pty master when the process
+//! has a terminal), hides the runtime's directory, waits for the start byte, runs the
+//! startContainer hooks, then finishes the OCI process and execs it. See `lxcri::init_proto`.
+//!
+//! The container's stdout and stderr belong to its process: init writes nothing there on
+//! success, and once it can no longer tell create, it tells start through the exec fifo.
+
+mod hooks;
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+
+use lxcri::init_proto::{self, InitConfig, InitMessage};
+use lxcri::layout::{self, CONTAINER_DIR};
+use nix::errno::Errno;
+use nix::fcntl::{open, openat, OFlag};
+use nix::mount::{umount2, MntFlags};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::stat::Mode;
+
+fn main() {
+    std::process::exit(run());
+}
+
+/// What init holds between its report to create and the start byte.
+struct Prepared {
+    config: InitConfig,
+    seccomp: Option<Vec<u8>>,
+    start: OwnedFd,
+    dir: OwnedFd,
+    master: Option<OwnedFd>,
+}
+
+fn run() -> i32 {
+    // Connect first, so that every later failure before the start byte reaches create.
+    let sock = match UnixStream::connect(layout::in_container(layout::INIT_SOCKET)) {
+        Ok(s) => s,
+        Err(e) => {
+            // Nobody else to tell: create will see us exit and find this in the container's
+            // stderr (the caller's, since there is no pty yet).
+            eprintln!("lxcri-init: connecting to {}: {e}", layout::INIT_SOCKET);
+            return 1;
+        }
+    };
+    let prepared = match prepare() {
+        Ok(p) => p,
+        Err(text) => {
+            let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text), None);
+            return 1;
+        }
+    };
+    let master = prepared.master.as_ref().map(|m| m.as_fd());
+    if let Err(e) = init_proto::send_message(sock.as_fd(), &InitMessage::Ready, master) {
+        eprintln!("lxcri-init: sending the ready message: {e}");
+        return 1;
+    }
+    let Prepared {
+        config,
+        seccomp,
+        start,
+        dir,
+        master,
+    } = prepared;
+    drop(master);
+    // Our fd of the directory keeps it reachable for opening `exec` after the detach.
+    let hidden = umount2(CONTAINER_DIR, MntFlags::MNT_DETACH)
+        .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
+    drop(sock);
+
+    match wait_for_start(&start) {
+        Ok(true) => {}
+        // The writer went away without releasing us: start was aborted; nothing to run.
+        Ok(false) => return 1,
+        Err(e) => {
+            eprintln!("lxcri-init: waiting for start: {e}");
+            return 1;
+        }
+    }
+    drop(start);
+    let exec = match openat(
+        &dir,
+        layout::EXEC_FIFO,
+        OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => File::from(fd),
+        Err(e) => {
+            eprintln!("lxcri-init: opening the exec fifo: {e}");
+            return 1;
+        }
+    };
+    drop(dir);
+
+    if let Err(text) = hidden {
+        return fail(exec, &text, 1);
+    }
+    if let Err(text) = hooks::run_all(&config.start_container_hooks, &config.state_json) {
+        return fail(exec, &text, 1);
+    }
+    let filter = seccomp.as_deref().map(|b| (b, config.seccomp_flags));
+    match lxcri::process::finish(&config.process, filter) {
+        Ok(never) => match never {},
+        Err(e) => fail(exec, &e.to_string(), e.exit_code()),
+    }
+}
+
+/// Everything up to the ready message; the error text goes to create.
+fn prepare() -> Result<Prepared, String> {
+    let start = open(
+        layout::in_container(layout::START_FIFO).as_str(),
+        OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("opening the start fifo: {e}"))?;
+    let dir = open(
+        CONTAINER_DIR,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("opening {CONTAINER_DIR}: {e}"))?;
+    let config_path = layout::in_container(layout::INIT_CONFIG);
+    let raw = std::fs::read(&config_path).map_err(|e| format!("reading {config_path}: {e}"))?;
+    let config: InitConfig =
+        serde_json::from_slice(&raw).map_err(|e| format!("parsing {config_path}: {e}"))?;
+    let seccomp = if config.seccomp {
+        let path = layout::in_container(layout::SECCOMP_BPF);
+        Some(std::fs::read(&path).map_err(|e| format!("reading {path}: {e}"))?)
+    } else {
+        None
+    };
+    nix::unistd::setsid().map_err(|e| format!("setsid: {e}"))?;
+    let master = if config.process.terminal().unwrap_or(false) {
+        let size = config.process.console_size();
+        Some(lxcri::process::pty::setup_terminal(size).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    Ok(Prepared {
+        config,
+        seccomp,
+        start,
+        dir,
+        master,
+    })
+}
+
+/// Block until start writes its byte. False when the writer closed without writing.
+fn wait_for_start(start: &OwnedFd) -> nix::Result<bool> {
+    loop {
+        let mut fds = [PollFd::new(start.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+        }
+        let mut byte = [0u8; 1];
+        match nix::unistd::read(start, &mut byte) {
+            Ok(1) => return Ok(true),
+            Ok(_) => return Ok(false),
+            Err(Errno::EINTR | Errno::EAGAIN) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Tell start why the process did not run; it reports the text as the error of `start`.
+fn fail(mut exec: File, text: &str, code: i32) -> i32 {
+    // start may have given up already; there is nobody else to tell.
+    let _ = exec.write_all(text.as_bytes());
+    code
+}

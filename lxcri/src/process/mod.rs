@@ -1,1 +1,93 @@
 //! Finishing the container's process: shared by lxcri-init and `lxcri exec`.
+//!
+//! [`finish`] turns the calling (privileged, single-threaded) process into the OCI `process`
+//! and execs it. Everything that can be checked is checked before the first irreversible step,
+//! so a bad spec or a missing binary is reported while the caller can still say why.
+
+mod caps;
+mod error;
+mod exec;
+pub mod pty;
+mod rlimits;
+mod seccomp_load;
+mod user;
+
+use std::convert::Infallible;
+use std::path::{Path, PathBuf};
+
+use oci_spec::runtime::Process;
+
+pub use error::ProcessError;
+pub use exec::{find_executable, DEFAULT_PATH};
+
+/// Finish the current process as the OCI `process` says and execve it. Never returns on success.
+///
+/// `seccomp` is a compiled filter (a raw `struct sock_filter` array) and the flags for
+/// seccomp(2). The process must be single-threaded: ids and capabilities are per thread.
+pub fn finish(
+    process: &Process,
+    seccomp: Option<(&[u8], u32)>,
+) -> Result<Infallible, ProcessError> {
+    let env: Vec<String> = process.env().clone().unwrap_or_default();
+    let args = match process.args() {
+        Some(a) if !a.is_empty() => a.as_slice(),
+        _ => return Err(ProcessError::NoArgs),
+    };
+    let program = exec::find_executable(&args[0], &env)?;
+    let argv = exec::cstrings(args, "process.args")?;
+    let envp = exec::cstrings(&env, "process.env")?;
+    let caps = process
+        .capabilities()
+        .as_ref()
+        .map(caps::CapSets::from_spec)
+        .transpose()?;
+    let limits = rlimits::from_spec(process.rlimits().as_deref().unwrap_or_default());
+    let filter = seccomp
+        .map(|(bytes, flags)| seccomp_load::Filter::new(bytes, flags))
+        .transpose()?;
+    let no_new_privs = process.no_new_privileges().unwrap_or(false);
+    let cwd = container_cwd(process.cwd());
+
+    // Raising a hard limit needs CAP_SYS_RESOURCE, which the process may be about to lose.
+    rlimits::apply(&limits)?;
+
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
+    // it (as runc does); with no_new_privs it goes last so it filters only the process itself.
+    if let (Some(f), false) = (&filter, no_new_privs) {
+        f.load()?;
+    }
+
+    // Root may reach a cwd the user cannot (or the reverse, e.g. root-squashed NFS): try now,
+    // and again as the user below if this fails.
+    let early_chdir = nix::unistd::chdir(&cwd).is_ok();
+
+    user::switch(process.user(), caps.is_some())?;
+    if let Some(c) = &caps {
+        c.apply()?;
+    }
+    let mask = process.user().umask().unwrap_or(0o022);
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask));
+    if no_new_privs {
+        nix::sys::prctl::set_no_new_privs().map_err(ProcessError::NoNewPrivs)?;
+    }
+    if !early_chdir {
+        nix::unistd::chdir(&cwd).map_err(|source| ProcessError::Chdir {
+            path: cwd.clone(),
+            source,
+        })?;
+    }
+    exec::reset_signals()?;
+    if let (Some(f), true) = (&filter, no_new_privs) {
+        f.load()?;
+    }
+    exec::execve(&program, &argv, &envp)
+}
+
+/// The process's cwd: the spec requires an absolute path; an empty one means "/" and a relative
+/// one is taken relative to "/".
+fn container_cwd(cwd: &Path) -> PathBuf {
+    Path::new("/").join(cwd)
+}
+
+#[cfg(test)]
+mod tests;
