@@ -25,7 +25,7 @@ deps:
 # lxcri-init is built on its own, statically linked (it runs inside the container).
 build: deps
 	$(CARGO) build --release --locked
-	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked \
+	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked \
 	  -p lxcri-init --target $(HOST_TARGET) --target-dir target/static
 	install -d $(BUILD)/bin $(BUILD)/libexec/lxcri
 	install -m 0755 target/release/lxcri $(BUILD)/bin/lxcri

@@ -26,7 +26,7 @@ step state "$id"
 step list
 step kill "$id" KILL
 for _ in $(seq 100); do
-  "$lxcri" --root "$root" state "$id" | grep -q '"stopped"' && break; sleep 0.05
+  case "$("$lxcri" --root "$root" state "$id")" in *'"stopped"'*) break ;; esac; sleep 0.05
 done
 step state "$id"
 step delete "$id"

@@ -11,6 +11,7 @@ mod devices;
 mod error;
 mod hooks;
 mod masks;
+mod sysctl;
 mod resolve;
 #[cfg(test)]
 mod testns;
@@ -45,6 +46,7 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
         &cfg.create_container_hooks,
         &cfg.state_json,
     )?;
+    sysctl::apply(&root, &cfg.sysctl)?;
     masks::mask(&root, &cfg.masked_paths)?;
     masks::readonly(&root, &cfg.readonly_paths)?;
     if cfg.root_readonly {

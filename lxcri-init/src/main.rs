@@ -132,7 +132,11 @@ fn prepare() -> Result<Prepared, String> {
     } else {
         None
     };
-    nix::unistd::setsid().map_err(|e| format!("setsid: {e}"))?;
+    // liblxc already made init a session leader; setsid then fails with EPERM, which is fine.
+    let me = nix::unistd::getpid();
+    if nix::unistd::getsid(None).ok() != Some(me) {
+        nix::unistd::setsid().map_err(|e| format!("setsid: {e}"))?;
+    }
     let master = if config.process.terminal().unwrap_or(false) {
         let size = config.process.console_size();
         Some(lxcri::process::pty::setup_terminal(size).map_err(|e| e.to_string())?)

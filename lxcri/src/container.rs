@@ -237,6 +237,11 @@ impl Runtime {
         let linux = spec.linux().clone().unwrap_or_default();
         let hook_config = HookConfig {
             devices: linux.devices().clone().unwrap_or_default(),
+            sysctl: linux
+                .sysctl()
+                .clone()
+                .map(|m| m.into_iter().collect())
+                .unwrap_or_default(),
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             root_readonly: spec
@@ -274,6 +279,9 @@ impl Runtime {
             .arg(id.as_str())
             .arg(&self.root)
             .arg(rd.lxc_config())
+            // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
+            // the spec's idmaps; as runc, we write the maps directly as root.
+            .env_remove("PATH")
             .spawn()
             .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
         let monitor_pid = monitor.id() as i32;
@@ -693,23 +701,18 @@ fn poll_timeout(d: Duration) -> PollTimeout {
     PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
 }
 
-/// The last ERROR lines of liblxc's log, to say why a start failed.
+/// The first ERROR line of liblxc's log (the cause; later ones are its consequences), to say
+/// why a start failed, without liblxc's prefix of container name and timestamp.
 fn lxc_log_tail(rd: &RuntimeDir) -> String {
     let Ok(text) = std::fs::read_to_string(rd.lxc_log()) else {
         return String::new();
     };
-    let errors: Vec<&str> = text.lines().filter(|l| l.contains("ERROR")).collect();
-    let tail = errors
-        .iter()
-        .rev()
-        .take(3)
-        .rev()
-        .copied()
-        .collect::<Vec<_>>();
-    if tail.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", tail.join(" | "))
+    match text.lines().find(|l| l.contains("ERROR")) {
+        Some(line) => {
+            let msg = line.split_once("ERROR").map(|(_, m)| m.trim()).unwrap_or(line);
+            format!(": {msg}")
+        }
+        None => String::new(),
     }
 }
 

@@ -13,6 +13,10 @@ pub struct HookConfig {
     /// `linux.devices`: created under the rootfs's /dev.
     #[serde(default)]
     pub devices: Vec<oci_spec::runtime::LinuxDevice>,
+    /// `linux.sysctl` (validated by translation), written under the rootfs's /proc/sys before
+    /// the masked and read-only paths are applied.
+    #[serde(default)]
+    pub sysctl: std::collections::BTreeMap<String, String>,
     /// `linux.maskedPaths`.
     #[serde(default)]
     pub masked_paths: Vec<String>,

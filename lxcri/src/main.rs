@@ -139,6 +139,7 @@ fn main() -> ExitCode {
     // The log file must exist even when the arguments are bad, so look for --log by hand first.
     let args: Vec<String> = std::env::args().collect();
     let (log, format, debug) = early_log_args(&args);
+    let to_file = log.is_some();
     if let Err(e) = logging::init(log.as_deref(), format, debug) {
         eprintln!("lxcri: cannot open log file: {e}");
         return ExitCode::from(1);
@@ -162,7 +163,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(msg)) => {
-            tracing::error!("{msg}");
+            // Without --log, tracing already writes to stderr; say it once.
+            if to_file {
+                tracing::error!("{msg}");
+            }
             eprintln!("lxcri: {msg}");
             ExitCode::from(1)
         }
@@ -288,7 +292,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                         "{:<20} {:<10} {:<10} {:<40} {:<32} root",
                         s.id,
                         s.pid,
-                        s.status,
+                        s.status.to_string(),
                         s.bundle.display(),
                         s.created
                     )?;

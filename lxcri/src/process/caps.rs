@@ -121,10 +121,18 @@ impl CapSets {
             "setting permitted capabilities [{}]",
             names(&want.permitted)
         )))?;
-        // An ambient capability must be both permitted and inheritable; the kernel says EPERM.
-        caps::set(None, CapSet::Ambient, &want.ambient).map_err(caps_err(format!(
+        // An ambient capability must be both permitted and inheritable, or the kernel says
+        // EPERM. runc's default spec asks for ambient capabilities it does not make inheritable
+        // and runc only warns; we raise the ones the kernel allows and skip the rest likewise.
+        let ambient: CapsHashSet = want
+            .ambient
+            .iter()
+            .filter(|c| want.permitted.contains(c) && want.inheritable.contains(c))
+            .copied()
+            .collect();
+        caps::set(None, CapSet::Ambient, &ambient).map_err(caps_err(format!(
             "setting ambient capabilities [{}]",
-            names(&want.ambient)
+            names(&ambient)
         )))?;
         Ok(())
     }

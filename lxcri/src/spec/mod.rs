@@ -110,8 +110,6 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     // Our init provides the terminal from the container's own devpts; liblxc must not.
     items.push("lxc.console.path", "none");
     items.push("lxc.tty.max", "0");
-    // The spec's devpts mount provides /dev/pts; pty.max 0 keeps liblxc from mounting its own.
-    items.push("lxc.pty.max", "0");
     // The monitor is ended after create; the container must survive it.
     items.push("lxc.monitor.signal.pdeath", "0");
     items.push("lxc.log.file", path_str(&ctx.rundir.lxc_log())?);
@@ -121,6 +119,9 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
 
     let mounts = mounts::translate(spec, &rootfs, ctx)?;
     items.push("lxc.autodev", "1");
+    // The spec's devpts mount becomes liblxc's own new devpts instance (see mounts.rs); without
+    // one, pty.max 0 keeps liblxc from mounting any.
+    items.push("lxc.pty.max", if mounts.devpts { "1024" } else { "0" });
     if let Some(size) = mounts.dev_tmpfs_size {
         items.push("lxc.autodev.tmpfs.size", size.to_string());
     }

@@ -86,6 +86,8 @@ pub(crate) struct MountItems {
     pub(crate) dev_tmpfs_size: Option<u64>,
     /// `lxc.mount.auto` value for the spec's cgroup mount.
     pub(crate) cgroup_auto: Option<String>,
+    /// The spec mounts a devpts instance at /dev/pts.
+    pub(crate) devpts: bool,
 }
 
 pub(crate) fn translate(
@@ -121,6 +123,13 @@ fn translate_one(
     if typ == "tmpfs" && dest == Path::new("dev") {
         // liblxc's autodev mounts and fills /dev; only the size carries over.
         out.dev_tmpfs_size = dev_size(raw_opts)?;
+        return Ok(());
+    }
+    if typ == "devpts" && dest == Path::new("dev/pts") {
+        // liblxc 5 replaces whatever is mounted at /dev/pts while it sets up the container's
+        // devpts; with lxc.pty.max > 0 it mounts a new instance itself, with the options the
+        // spec's default devpts mount has (newinstance,ptmxmode=0666,mode=0620,gid=5).
+        out.devpts = true;
         return Ok(());
     }
     if (typ == "cgroup" || typ == "cgroup2") && dest == Path::new("sys/fs/cgroup") {

@@ -1,5 +1,6 @@
-//! `linux.sysctl` as `lxc.sysctl.*`, limited (as runc) to sysctls of namespaces the container
-//! does not share with the host: anything else would change the host.
+//! `linux.sysctl`, limited (as runc) to sysctls of namespaces the container does not share with
+//! the host: anything else would change the host. Only validated here: lxcri-hook writes them,
+//! because liblxc sets `lxc.sysctl.*` after the autodev hook has made /proc/sys read-only.
 
 use oci_spec::runtime::Spec;
 
@@ -17,7 +18,7 @@ const IPC_SYSCTLS: &[&str] = &[
     "kernel.shm_rmid_forced",
 ];
 
-pub(crate) fn translate(spec: &Spec, ns: &Namespaces, items: &mut Items) -> Result<(), SpecError> {
+pub(crate) fn translate(spec: &Spec, ns: &Namespaces, _items: &mut Items) -> Result<(), SpecError> {
     let Some(sysctl) = spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) else {
         return Ok(());
     };
@@ -57,7 +58,7 @@ pub(crate) fn translate(spec: &Spec, ns: &Namespaces, items: &mut Items) -> Resu
                 ),
             ));
         }
-        items.push(format!("lxc.sysctl.{name}"), value.clone());
+        let _ = value;
     }
     Ok(())
 }
