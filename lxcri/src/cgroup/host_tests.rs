@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
@@ -31,7 +32,7 @@ impl Drop for Cleanup {
             for _ in 0..50 {
                 match fs::remove_dir(d) {
                     Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                        std::thread::sleep(std::time::Duration::from_millis(20))
+                        std::thread::sleep(Duration::from_millis(20))
                     }
                     _ => break,
                 }
@@ -46,6 +47,18 @@ fn sleeper() -> Child {
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn sleep")
+}
+
+/// A blocking wait would hang the test if a bug left the child frozen; the guard cleans up then.
+fn reap_within(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "pid {} not dead", child.id());
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn enter(dir: &Path, child: &Child) {
@@ -131,11 +144,11 @@ fn real_v1_cgroup_lifecycle() {
     assert!(!paths.is_frozen().expect("is_frozen"));
 
     paths.kill_all(Signal::SIGKILL).expect("kill_all");
+    assert!(!paths.is_frozen().expect("is_frozen"), "kill_all thaws");
     for c in &mut guard.children {
-        let status = c.wait().expect("wait");
+        let status = reap_within(c, Duration::from_secs(5));
         assert_eq!(status.signal(), Some(libc::SIGKILL));
     }
-    assert!(!paths.is_frozen().expect("is_frozen"), "kill_all thaws");
 
     paths.remove().expect("remove");
     for d in &guard.dirs {
