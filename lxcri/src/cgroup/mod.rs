@@ -5,8 +5,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+mod detect;
+mod error;
+mod freeze;
+#[cfg(test)]
+mod host_tests;
+mod paths;
+mod procs;
+mod remove;
+
+pub use error::CgroupError;
+pub use freeze::FREEZE_TIMEOUT;
+pub use paths::{parse_proc_cgroup, CgroupPaths, ProcCgroupEntry};
+
 /// How the host mounts cgroups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     /// Only cgroup v1 hierarchies.
     V1,
@@ -21,6 +34,7 @@ pub enum Mode {
 pub struct CgroupLayout {
     pub mode: Mode,
     /// v1 controller name -> mount point of the hierarchy holding it (cpu and cpuacct may share).
+    /// Named hierarchies appear as `name=...` (e.g. `name=systemd`).
     pub v1: BTreeMap<String, PathBuf>,
     /// Mount point of the cgroup2 hierarchy, if there is one.
     pub v2: Option<PathBuf>,
