@@ -11,8 +11,8 @@ mod devices;
 mod error;
 mod hooks;
 mod masks;
-mod sysctl;
 mod resolve;
+mod sysctl;
 #[cfg(test)]
 mod testns;
 

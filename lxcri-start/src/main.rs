@@ -16,7 +16,11 @@ fn main() -> ExitCode {
             // stderr belongs to the container's caller; `create` reports the failure from the
             // log, where liblxc writes its own errors too.
             let log = Path::new(config).with_file_name(lxcri::layout::LXC_LOG);
-            if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(log) {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(log)
+            {
                 use std::io::Write;
                 let _ = writeln!(f, "lxcri-start ERROR {e}");
             }

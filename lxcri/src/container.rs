@@ -87,7 +87,7 @@ impl Runtime {
         s.status(|| {
             CgroupLayout::detect()
                 .ok()
-                .map(|l| CgroupPaths::from_dir(&l, &s.cgroup_dir))
+                .and_then(|l| CgroupPaths::for_relative(&l, &s.cgroup_dir).ok())
                 .and_then(|p| p.is_frozen().ok())
                 .unwrap_or(false)
         })
@@ -106,21 +106,8 @@ impl Runtime {
 
         // Everything that can be checked without touching the system comes first, so bad input
         // leaves nothing behind.
-        let bundle = std::fs::canonicalize(&opts.bundle)
-            .map_err(|e| Error::io(format!("bundle {}", opts.bundle.display()), e))?;
-        let config_path = bundle.join("config.json");
-        let spec = oci_spec::runtime::Spec::load(&config_path).map_err(|e| Error::Spec {
-            path: config_path.clone(),
-            msg: e.to_string(),
-        });
-        let spec = match spec {
-            Ok(s) => s,
-            Err(e) => {
-                lock.remove_file();
-                return Err(e);
-            }
-        };
-        let result = self.create_locked(id, &rd, &bundle, &spec, opts);
+        let result = load_bundle(&opts.bundle)
+            .and_then(|(bundle, spec)| self.create_locked(id, &rd, &bundle, &spec, opts));
         if result.is_err() {
             lock.remove_file();
         }
@@ -146,6 +133,7 @@ impl Runtime {
                 "process.terminal is true but no --console-socket was given".into(),
             ));
         }
+        crate::nsfile::check(spec)?;
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         let hook_bin = self.helper(layout::HOOK_BIN)?;
@@ -170,9 +158,15 @@ impl Runtime {
             debug!(target: "lxcri::config", "{k} = {v}");
         }
 
+        // With a user namespace, liblxc mounts and our hook and init read the runtime files as
+        // the container's root, a different host uid: the directory must be traversable and
+        // what they read must be theirs.
+        let owner = container_root_owner(spec);
+        prepare_mountpoint(&rootfs)?;
+
         // From here on we make things; `Cleanup` undoes them unless create succeeds.
         std::fs::DirBuilder::new()
-            .mode(0o700)
+            .mode(if owner.is_some() { 0o711 } else { 0o700 })
             .create(rd.dir())
             .map_err(|e| Error::io(format!("cannot create {}", rd.dir().display()), e))?;
         let mut cleanup = Cleanup {
@@ -268,6 +262,22 @@ impl Runtime {
             .map_err(|e| Error::io("cannot listen on init.sock", e))?;
         nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
             .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
+        if let Some((uid, gid)) = owner {
+            let private_files = [
+                layout::INIT_CONFIG,
+                layout::START_FIFO,
+                layout::EXEC_FIFO,
+                layout::INIT_SOCKET,
+            ];
+            let paths = private_files
+                .iter()
+                .map(|f| rd.private(f))
+                .chain([private.clone(), rd.dir().join(HOOK_CONFIG)]);
+            for p in paths {
+                std::os::unix::fs::lchown(&p, Some(uid), Some(gid))
+                    .map_err(|e| Error::io(format!("cannot chown {}", p.display()), e))?;
+            }
+        }
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::io("init.sock", e))?;
@@ -427,8 +437,9 @@ impl Runtime {
         }
         if all {
             let layout = CgroupLayout::detect()?;
-            let paths = CgroupPaths::from_dir(&layout, &st.cgroup_dir);
-            paths.signal_all(sig)?;
+            let signal = nix::sys::signal::Signal::try_from(sig)
+                .map_err(|_| Error::Usage(format!("signal {sig} cannot be sent with --all")))?;
+            CgroupPaths::for_relative(&layout, &st.cgroup_dir)?.kill_all(signal)?;
             return Ok(());
         }
         let init = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
@@ -498,7 +509,7 @@ impl Runtime {
             }
         }
         if !cgroup_dir.is_empty() {
-            CgroupPaths::from_dir(&layout, &cgroup_dir).remove()?;
+            CgroupPaths::for_relative(&layout, &cgroup_dir)?.remove()?;
         }
         remove_monitor_cgroups(&layout, &monitor_dir);
         if let Some(st) = &st {
@@ -516,6 +527,63 @@ impl Runtime {
     }
 }
 
+/// The host uid and gid of the container's root when the spec asks for a user namespace.
+fn container_root_owner(spec: &oci_spec::runtime::Spec) -> Option<(u32, u32)> {
+    let linux = spec.linux().as_ref()?;
+    let userns = linux
+        .namespaces()
+        .as_ref()?
+        .iter()
+        .any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User && n.path().is_none());
+    if !userns {
+        return None;
+    }
+    let host = |maps: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| {
+        maps.as_ref()?
+            .iter()
+            .find_map(|m| (m.container_id() == 0 && m.size() > 0).then_some(m.host_id()))
+    };
+    Some((host(linux.uid_mappings())?, host(linux.gid_mappings())?))
+}
+
+/// The mount point of the private directory in the rootfs. liblxc could create it, but not as
+/// the root of a user namespace in a rootfs owned by the host's root; an empty directory is
+/// left behind, as runc leaves the mount points it creates.
+fn prepare_mountpoint(rootfs: &Path) -> Result<(), Error> {
+    let p = rootfs.join(layout::PRIVATE_DIR);
+    match std::fs::symlink_metadata(&p) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::Usage(format!(
+            "{} exists and is not a directory",
+            p.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::DirBuilder::new().mode(0o755).create(&p) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(Error::io(format!("cannot create {}", p.display()), e)),
+            }
+        }
+        Err(e) => Err(Error::io(format!("{}", p.display()), e)),
+    }
+}
+
+/// The absolute bundle directory and its parsed config.json.
+fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Error> {
+    let bundle = std::fs::canonicalize(bundle)
+        .map_err(|e| Error::io(format!("bundle {}", bundle.display()), e))?;
+    let path = bundle.join("config.json");
+    let data = std::fs::read(&path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    // serde's own message names the field, the bad value and the line (oci-spec's load() only
+    // says "serde failed").
+    let spec = serde_json::from_slice(&data).map_err(|e| Error::Spec {
+        path: path.clone(),
+        msg: e.to_string(),
+    })?;
+    Ok((bundle, spec))
+}
+
 /// Kill everything of a container that is not stopped and wait until it is gone.
 fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
     let init_fd = st.init.and_then(|i| {
@@ -523,7 +591,8 @@ fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
         (i.liveness() == state::Liveness::Alive).then_some(fd)
     });
     if !st.cgroup_dir.is_empty() {
-        CgroupPaths::from_dir(layout, &st.cgroup_dir).kill_all(libc::SIGKILL)?;
+        CgroupPaths::for_relative(layout, &st.cgroup_dir)?
+            .kill_all(nix::sys::signal::Signal::SIGKILL)?;
     }
     if let Some(fd) = &init_fd {
         let _ = fd.send(libc::SIGKILL);
@@ -550,7 +619,7 @@ fn monitor_cgroup_dir(id: &ContainerId) -> String {
 }
 
 fn remove_monitor_cgroups(layout: &CgroupLayout, dir: &str) {
-    if let Err(e) = CgroupPaths::from_dir(layout, dir).remove() {
+    if let Err(e) = CgroupPaths::for_relative(layout, dir).and_then(|p| p.remove()) {
         debug!("monitor cgroup {dir}: {e}");
     }
 }
@@ -571,8 +640,10 @@ impl Drop for Cleanup {
         if !self.armed {
             return;
         }
-        let cg = CgroupPaths::from_dir(&self.layout, &self.cgroup_dir);
-        let _ = cg.kill_all(libc::SIGKILL);
+        let cg = CgroupPaths::for_relative(&self.layout, &self.cgroup_dir).ok();
+        if let Some(cg) = &cg {
+            let _ = cg.kill_all(nix::sys::signal::Signal::SIGKILL);
+        }
         if let Some(init) = self.init {
             if let Ok(fd) = PidFd::open(init.pid) {
                 if init.liveness() == state::Liveness::Alive {
@@ -585,7 +656,7 @@ impl Drop for Cleanup {
             let _ = m.kill();
             let _ = m.wait();
         }
-        if let Err(e) = cg.remove() {
+        if let Some(Err(e)) = cg.map(|c| c.remove()) {
             warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);
         }
         remove_monitor_cgroups(&self.layout, &self.monitor_cgroup_dir);
@@ -709,7 +780,10 @@ fn lxc_log_tail(rd: &RuntimeDir) -> String {
     };
     match text.lines().find(|l| l.contains("ERROR")) {
         Some(line) => {
-            let msg = line.split_once("ERROR").map(|(_, m)| m.trim()).unwrap_or(line);
+            let msg = line
+                .split_once("ERROR")
+                .map(|(_, m)| m.trim())
+                .unwrap_or(line);
             format!(": {msg}")
         }
         None => String::new(),

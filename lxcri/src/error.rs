@@ -38,6 +38,8 @@ pub enum Error {
     #[error("{0}")]
     Exec(String),
     #[error(transparent)]
+    Namespace(#[from] crate::nsfile::NsPathError),
+    #[error(transparent)]
     Cgroup(#[from] crate::cgroup::CgroupError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),

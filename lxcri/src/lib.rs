@@ -24,6 +24,8 @@ pub mod logging;
 #[cfg(feature = "runtime")]
 pub mod lxc;
 #[cfg(feature = "runtime")]
+pub mod nsfile;
+#[cfg(feature = "runtime")]
 pub mod rootfs;
 #[cfg(feature = "runtime")]
 pub mod signal;
