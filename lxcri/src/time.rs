@@ -45,7 +45,7 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000000Z");
         let t = UNIX_EPOCH + Duration::new(951_782_400, 5); // leap day 2000
         assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000000005Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_804_841);
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_891_241);
         assert_eq!(rfc3339(t), "2026-11-28T18:40:41.000000000Z");
     }
 }

@@ -151,7 +151,7 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         ),
     );
 
-    sysctl::translate(spec, &ns, &mut items)?;
+    sysctl::validate(spec, &ns)?;
     process::translate(spec, &mut items)?;
 
     items.push("lxc.cgroup.relative", "0");

@@ -5,7 +5,7 @@
 use oci_spec::runtime::Spec;
 
 use super::namespaces::{Namespaces, NsKind};
-use super::{Items, SpecError};
+use super::SpecError;
 
 const IPC_SYSCTLS: &[&str] = &[
     "kernel.msgmax",
@@ -18,7 +18,7 @@ const IPC_SYSCTLS: &[&str] = &[
     "kernel.shm_rmid_forced",
 ];
 
-pub(crate) fn translate(spec: &Spec, ns: &Namespaces, _items: &mut Items) -> Result<(), SpecError> {
+pub(crate) fn validate(spec: &Spec, ns: &Namespaces) -> Result<(), SpecError> {
     let Some(sysctl) = spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) else {
         return Ok(());
     };
@@ -26,7 +26,6 @@ pub(crate) fn translate(spec: &Spec, ns: &Namespaces, _items: &mut Items) -> Res
     let mut keys: Vec<&String> = sysctl.keys().collect();
     keys.sort();
     for key in keys {
-        let value = &sysctl[key];
         // sysctl(8) accepts '/' as separator too; liblxc maps '.' to '/'.
         let name = key.replace('/', ".");
         if name.is_empty()
@@ -58,7 +57,6 @@ pub(crate) fn translate(spec: &Spec, ns: &Namespaces, _items: &mut Items) -> Res
                 ),
             ));
         }
-        let _ = value;
     }
     Ok(())
 }
