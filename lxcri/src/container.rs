@@ -522,6 +522,7 @@ impl Runtime {
         }
         std::fs::remove_dir_all(rd.dir())
             .map_err(|e| Error::io(format!("cannot remove {}", rd.dir().display()), e))?;
+        remove_liblxc_lock(&rd);
         lock.remove_file();
         Ok(())
     }
@@ -614,6 +615,25 @@ fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
     Ok(())
 }
 
+/// liblxc's per-container lock file, `/run/lxc/lock/<lxcpath>/.<name>`, which liblxc itself
+/// would remove only through its own destroy path.
+fn remove_liblxc_lock(rd: &RuntimeDir) {
+    let rel = rd.root().strip_prefix("/").unwrap_or(rd.root());
+    let dir = Path::new("/run/lxc/lock").join(rel);
+    let _ = std::fs::remove_file(dir.join(format!(".{}", rd.id())));
+    // Empty parents go too; a parent still used by another container stays (ENOTEMPTY).
+    let mut d = dir.as_path();
+    while d != Path::new("/run/lxc/lock") {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        match d.parent() {
+            Some(p) => d = p,
+            None => break,
+        }
+    }
+}
+
 fn monitor_cgroup_dir(id: &ContainerId) -> String {
     format!("lxcri.monitor/{id}")
 }
@@ -660,6 +680,7 @@ impl Drop for Cleanup {
             warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);
         }
         remove_monitor_cgroups(&self.layout, &self.monitor_cgroup_dir);
+        remove_liblxc_lock(&self.rundir);
         if let Err(e) = std::fs::remove_dir_all(self.rundir.dir()) {
             warn!("cleanup of {}: {e}", self.rundir.dir().display());
         }

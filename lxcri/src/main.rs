@@ -247,7 +247,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         return Ok(0);
     }
     let rt = Runtime {
-        root: cli.root.clone().unwrap_or_else(default_root),
+        // liblxc keys its lock files on the lxcpath string: always hand it the absolute path.
+        root: std::path::absolute(cli.root.clone().unwrap_or_else(default_root))?,
         libexec: cli.libexec.clone().unwrap_or_else(default_libexec),
         systemd_cgroup: cli.systemd_cgroup,
         debug: cli.debug,
