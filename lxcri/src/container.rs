@@ -193,6 +193,7 @@ impl Runtime {
             created: crate::time::now_rfc3339(),
             phase: Phase::Creating,
             creator: ProcIdent::of_pid(std::process::id() as i32),
+            monitor: None,
             init: None,
             init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
             cgroup_dir: cgroup_dir.clone(),
@@ -298,6 +299,9 @@ impl Runtime {
         let monitor_fd =
             PidFd::open(monitor_pid).map_err(|e| Error::io("pidfd_open monitor", e))?;
         cleanup.monitor = Some(monitor);
+        // Recorded so that `delete --force` can stop it if this process dies before the end.
+        st.monitor = ProcIdent::of_pid(monitor_pid);
+        st.save(&rd.state_file())?;
         debug!(monitor_pid, "monitor started");
 
         let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
@@ -327,6 +331,7 @@ impl Runtime {
         }
         st.phase = Phase::Created;
         st.creator = None;
+        st.monitor = None;
         st.init = Some(init);
         st.save(&rd.state_file())?;
         let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
@@ -504,7 +509,7 @@ impl Runtime {
                     })
                 }
             }
-            if status != Status::Stopped {
+            if status != Status::Stopped || st.phase == Phase::Creating {
                 kill_container(st, &layout)?;
             }
         }
@@ -587,13 +592,21 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
 
 /// Kill everything of a container that is not stopped and wait until it is gone.
 fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
+    // A create killed half way leaves liblxc's monitor (and what it started) behind: stop it
+    // first, so it starts nothing more while we clean up.
+    for p in [st.creator, st.monitor].into_iter().flatten() {
+        kill_proc(p);
+    }
     let init_fd = st.init.and_then(|i| {
         let fd = PidFd::open(i.pid).ok()?;
         (i.liveness() == state::Liveness::Alive).then_some(fd)
     });
     if !st.cgroup_dir.is_empty() {
-        CgroupPaths::for_relative(layout, &st.cgroup_dir)?
-            .kill_all(nix::sys::signal::Signal::SIGKILL)?;
+        let paths = CgroupPaths::for_relative(layout, &st.cgroup_dir)?;
+        // liblxc may not have got as far as creating the cgroup.
+        if paths.procs_dir().is_some_and(|d| d.exists()) {
+            paths.kill_all(nix::sys::signal::Signal::SIGKILL)?;
+        }
     }
     if let Some(fd) = &init_fd {
         let _ = fd.send(libc::SIGKILL);
@@ -603,16 +616,17 @@ fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
             ));
         }
     }
-    // A create killed half way may have left its monitor behind.
-    if let Some(c) = st.creator {
-        if c.liveness() == state::Liveness::Alive {
-            if let Ok(fd) = PidFd::open(c.pid) {
-                let _ = fd.send(libc::SIGKILL);
-                fd.wait_exit(KILL_TIMEOUT);
-            }
+    Ok(())
+}
+
+fn kill_proc(p: ProcIdent) {
+    if let Ok(fd) = PidFd::open(p.pid) {
+        // Checked after opening the pidfd, so a recycled pid is never signalled.
+        if p.liveness() == state::Liveness::Alive {
+            let _ = fd.send(libc::SIGKILL);
+            fd.wait_exit(KILL_TIMEOUT);
         }
     }
-    Ok(())
 }
 
 /// liblxc's per-container lock file, `/run/lxc/lock/<lxcpath>/.<name>`, which liblxc itself

@@ -139,6 +139,9 @@ pub struct State {
     pub created: String,
     pub phase: Phase,
     pub creator: Option<ProcIdent>,
+    /// liblxc's monitor (lxcri-start) while create runs.
+    #[serde(default)]
+    pub monitor: Option<ProcIdent>,
     pub init: Option<ProcIdent>,
     /// The lxcri-init binary: while init's /proc/<pid>/exe is this file, `start` has not exec'd.
     pub init_binary: Option<FileId>,
@@ -295,6 +298,7 @@ mod tests {
             created: "x".into(),
             phase,
             creator: None,
+            monitor: None,
             init: None,
             init_binary: None,
             cgroup_dir: "lxcri/c".into(),
