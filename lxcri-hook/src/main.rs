@@ -60,17 +60,36 @@ fn run() -> Result<()> {
         .ok()
         .or_else(|| std::env::args().nth(1))
         .unwrap_or_default();
-    if hook_type != "autodev" {
-        return Err(Error::new(
+    match hook_type.as_str() {
+        "autodev" => {
+            let rootfs = env_path("LXC_ROOTFS_MOUNT")?;
+            let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
+            apply(&rootfs, &cfg)
+        }
+        "start-host" => {
+            let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
+            let pid = std::env::var("LXC_PID").ok().and_then(|p| p.parse::<i64>().ok());
+            let state = state_with_pid(&cfg.state_json, pid);
+            hooks::run_all("createRuntime", &cfg.create_runtime_hooks, &state)
+        }
+        other => Err(Error::new(
             "hook type",
             format!(
-                "{hook_type:?} is not supported (expected \"autodev\" with lxc.hook.version = 1)"
+                "{other:?} is not supported (expected \"autodev\" or \"start-host\" with lxc.hook.version = 1)"
             ),
-        ));
+        )),
     }
-    let rootfs = env_path("LXC_ROOTFS_MOUNT")?;
-    let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
-    apply(&rootfs, &cfg)
+}
+
+/// The state as create wrote it, with the container's pid, which only liblxc knows by now.
+fn state_with_pid(state_json: &str, pid: Option<i64>) -> String {
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(state_json) else {
+        return state_json.to_string();
+    };
+    if let (Some(pid), Some(obj)) = (pid, v.as_object_mut()) {
+        obj.insert("pid".into(), pid.into());
+    }
+    v.to_string()
 }
 
 fn main() {

@@ -244,6 +244,14 @@ impl Runtime {
                 .as_ref()
                 .and_then(|r| r.readonly())
                 .unwrap_or(false),
+            create_runtime_hooks: {
+                #[allow(deprecated)]
+                let prestart = hooks.prestart().clone().unwrap_or_default();
+                prestart
+                    .into_iter()
+                    .chain(hooks.create_runtime().clone().unwrap_or_default())
+                    .collect()
+            },
             create_container_hooks: hooks.create_container().clone().unwrap_or_default(),
             state_json: state_json.clone(),
         };

@@ -2,7 +2,9 @@
 //!
 //! liblxc runs `lxcri-hook` as `lxc.hook.autodev`, in the container's mount namespace after all
 //! mounts are done and before pivot_root, with `LXC_ROOTFS_MOUNT` naming where the rootfs is
-//! mounted and `LXC_CONFIG_FILE` the liblxc config (whose directory is the runtime directory).
+//! mounted and `LXC_CONFIG_FILE` the liblxc config (whose directory is the runtime directory);
+//! and, when the spec has prestart or createRuntime hooks, as `lxc.hook.start-host`, in the
+//! host's namespaces just before the container's init runs, with `LXC_PID` naming it.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +28,10 @@ pub struct HookConfig {
     /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
     #[serde(default)]
     pub root_readonly: bool,
+    /// OCI `prestart` then `createRuntime` hooks, run by the `start-host` hook in the runtime's
+    /// namespaces.
+    #[serde(default)]
+    pub create_runtime_hooks: Vec<oci_spec::runtime::Hook>,
     /// OCI `createContainer` hooks, run in the container's mount namespace before pivot_root.
     #[serde(default)]
     pub create_container_hooks: Vec<oci_spec::runtime::Hook>,

@@ -92,10 +92,18 @@ fn runtime_dir_is_private() {
     let id = unique_id("priv");
     rt.create(&b, &id).ok();
     let dir = rt.root().join(&id);
-    let mode = std::fs::metadata(&dir).expect("runtime dir").permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&dir)
+        .expect("runtime dir")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o700, "runtime dir mode");
     let st = std::fs::metadata(dir.join("state.json")).expect("state.json");
-    assert_eq!(st.permissions().mode() & 0o077, 0, "state.json readable by others");
+    assert_eq!(
+        st.permissions().mode() & 0o077,
+        0,
+        "state.json readable by others"
+    );
     rt.delete_force(&id).ok();
 }
 
@@ -108,7 +116,10 @@ fn start_reports_a_file_that_is_not_executable() {
     let created = rt.create(&b, &id);
     let failure = if created.success() {
         let started = rt.start(&id);
-        assert!(!started.success(), "start of a non-executable succeeded: {started}");
+        assert!(
+            !started.success(),
+            "start of a non-executable succeeded: {started}"
+        );
         started.stderr.clone()
     } else {
         created.stderr.clone()
@@ -156,7 +167,10 @@ fn delete_force_after_create_killed_half_way() {
     let mut child = create.spawn().expect("spawn create");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !marker.exists() {
-        assert!(Instant::now() < deadline, "the createContainer hook never ran");
+        assert!(
+            Instant::now() < deadline,
+            "the createContainer hook never ran"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL create");
@@ -178,7 +192,9 @@ fn delete_force_after_create_killed_half_way() {
         "the runtime directory is still there"
     );
     for h in ["pids", "memory", "freezer", "devices", "cpu"] {
-        let dir = Path::new("/sys/fs/cgroup").join(h).join(cgroup.trim_start_matches('/'));
+        let dir = Path::new("/sys/fs/cgroup")
+            .join(h)
+            .join(cgroup.trim_start_matches('/'));
         assert!(!dir.exists(), "cgroup {} left behind", dir.display());
     }
     let st = rt.run(&["state", &id]);

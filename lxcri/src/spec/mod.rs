@@ -176,6 +176,17 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         });
     }
     items.push("lxc.hook.autodev", format!("{hook} autodev"));
+    // prestart and createRuntime hooks run in the runtime's namespaces once the container's
+    // exist; liblxc's start-host hook is that moment. Only when there are any: it costs a
+    // process on the hot path.
+    let runtime_hooks = spec.hooks().as_ref().is_some_and(|h| {
+        #[allow(deprecated)]
+        let prestart = h.prestart().as_ref().is_some_and(|v| !v.is_empty());
+        prestart || h.create_runtime().as_ref().is_some_and(|v| !v.is_empty())
+    });
+    if runtime_hooks {
+        items.push("lxc.hook.start-host", format!("{hook} start-host"));
+    }
 
     items.finish()
 }
