@@ -85,9 +85,9 @@ impl Runtime {
 
     fn status_of(&self, s: &State) -> Status {
         s.status(|| {
-            CgroupLayout::detect()
+            cgroups_of(s)
                 .ok()
-                .and_then(|l| CgroupPaths::for_relative(&l, &s.cgroup_dir).ok())
+                .flatten()
                 .and_then(|p| p.is_frozen().ok())
                 .unwrap_or(false)
         })
@@ -197,6 +197,7 @@ impl Runtime {
             init: None,
             init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
             cgroup_dir: cgroup_dir.clone(),
+            cgroups: CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok(),
             monitor_cgroup_dir: monitor_cgroup_dir(id),
             poststart: hooks.poststart().clone().unwrap_or_default(),
             poststop: hooks.poststop().clone().unwrap_or_default(),
@@ -449,10 +450,11 @@ impl Runtime {
             return Err(Error::NotRunning(id.clone()));
         }
         if all {
-            let layout = CgroupLayout::detect()?;
             let signal = nix::sys::signal::Signal::try_from(sig)
                 .map_err(|_| Error::Usage(format!("signal {sig} cannot be sent with --all")))?;
-            CgroupPaths::for_relative(&layout, &st.cgroup_dir)?.kill_all(signal)?;
+            if let Some(cg) = cgroups_of(&st)? {
+                cg.kill_all(signal)?;
+            }
             return Ok(());
         }
         let init = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
@@ -499,10 +501,9 @@ impl Runtime {
             }
             Err(e) => return Err(e.into()),
         };
-        let layout = CgroupLayout::detect()?;
-        let (cgroup_dir, monitor_dir) = match &st {
-            Some(s) => (s.cgroup_dir.clone(), s.monitor_cgroup_dir.clone()),
-            None => (String::new(), monitor_cgroup_dir(id)),
+        let cgroups = match &st {
+            Some(s) => cgroups_of(s)?,
+            None => None,
         };
         if let Some(st) = &st {
             let status = self.status_of(st);
@@ -518,13 +519,22 @@ impl Runtime {
                 }
             }
             if status != Status::Stopped || st.phase == Phase::Creating {
-                kill_container(st, &layout)?;
+                kill_container(st, cgroups.as_ref())?;
             }
         }
-        if !cgroup_dir.is_empty() {
-            CgroupPaths::for_relative(&layout, &cgroup_dir)?.remove()?;
+        if let Some(cg) = &cgroups {
+            cg.remove()?;
         }
-        remove_monitor_cgroups(&layout, &monitor_dir);
+        // create removes the monitor's cgroups itself; only one that died may have left them.
+        if st.as_ref().is_none_or(|s| s.phase == Phase::Creating) {
+            let dir = st
+                .as_ref()
+                .map(|s| s.monitor_cgroup_dir.clone())
+                .unwrap_or_else(|| monitor_cgroup_dir(id));
+            if let Ok(layout) = CgroupLayout::detect() {
+                remove_monitor_cgroups(&layout, &dir);
+            }
+        }
         if let Some(st) = &st {
             let state_json = self.state_json(st, Status::Stopped);
             for h in &st.poststop {
@@ -599,7 +609,20 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
 }
 
 /// Kill everything of a container that is not stopped and wait until it is gone.
-fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
+/// The container's cgroups: as recorded at create, or found from the layout for a state that
+/// predates the record (a create that died early).
+fn cgroups_of(st: &State) -> Result<Option<CgroupPaths>, Error> {
+    if let Some(c) = &st.cgroups {
+        return Ok(Some(c.clone()));
+    }
+    if st.cgroup_dir.is_empty() {
+        return Ok(None);
+    }
+    let layout = CgroupLayout::detect()?;
+    Ok(Some(CgroupPaths::for_relative(&layout, &st.cgroup_dir)?))
+}
+
+fn kill_container(st: &State, cgroups: Option<&CgroupPaths>) -> Result<(), Error> {
     // A create killed half way leaves liblxc's monitor (and what it started) behind: stop it
     // first, so it starts nothing more while we clean up.
     for p in [st.creator, st.monitor].into_iter().flatten() {
@@ -609,8 +632,7 @@ fn kill_container(st: &State, layout: &CgroupLayout) -> Result<(), Error> {
         let fd = PidFd::open(i.pid).ok()?;
         (i.liveness() == state::Liveness::Alive).then_some(fd)
     });
-    if !st.cgroup_dir.is_empty() {
-        let paths = CgroupPaths::for_relative(layout, &st.cgroup_dir)?;
+    if let Some(paths) = cgroups {
         // liblxc may not have got as far as creating the cgroup.
         if paths.procs_dir().is_some_and(|d| d.exists()) {
             paths.kill_all(nix::sys::signal::Signal::SIGKILL)?;

@@ -11,7 +11,7 @@ pub enum LxcError {
     Nul(String),
     #[error("liblxc could not allocate container {0}")]
     New(String),
-    #[error("liblxc could not load config {path}")]
+    #[error("liblxc config {path} does not exist")]
     LoadConfig { path: String },
     #[error("liblxc failed to start container {name}: {reason}")]
     Start { name: String, reason: String },
@@ -56,20 +56,6 @@ impl Container {
     fn raw(&self) -> &liblxc_sys::lxc_container {
         // SAFETY: ptr came from lxc_container_new and we hold a reference until Drop.
         unsafe { self.ptr.as_ref() }
-    }
-
-    pub fn load_config(&self, path: &Path) -> Result<(), LxcError> {
-        let err = || LxcError::LoadConfig {
-            path: path.display().to_string(),
-        };
-        let cpath = cstring(&path.to_string_lossy())?;
-        let f = self.raw().load_config.ok_or_else(err)?;
-        // SAFETY: f is liblxc's method for this container; the path is a valid C string.
-        if unsafe { f(self.ptr.as_ptr(), cpath.as_ptr()) } {
-            Ok(())
-        } else {
-            Err(err())
-        }
     }
 
     /// Run in the foreground (this process becomes the monitor) and keep inherited fds: the

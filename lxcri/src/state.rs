@@ -147,6 +147,9 @@ pub struct State {
     pub init_binary: Option<FileId>,
     /// The container's cgroup directory relative to each hierarchy's root.
     pub cgroup_dir: String,
+    /// The container's cgroup directory in each hierarchy, found once at create.
+    #[serde(default)]
+    pub cgroups: Option<crate::cgroup::CgroupPaths>,
     /// liblxc's monitor cgroup directory relative to each hierarchy's root.
     pub monitor_cgroup_dir: String,
     /// OCI hooks that run after create: poststart (by start) and poststop (by delete).
@@ -302,6 +305,7 @@ mod tests {
             init: None,
             init_binary: None,
             cgroup_dir: "lxcri/c".into(),
+            cgroups: None,
             monitor_cgroup_dir: "lxcri.monitor/c".into(),
             poststart: vec![],
             poststop: vec![],
