@@ -950,26 +950,90 @@ impl Runtime {
         detach: bool,
         keep: bool,
     ) -> Result<u8, Error> {
-        if !detach {
+        let forwarded = if detach {
+            None
+        } else {
             // The monitor's death re-parents init to us, so we can reap it.
             nix::sys::prctl::set_child_subreaper(true)
                 .map_err(|e| Error::io("PR_SET_CHILD_SUBREAPER", e.into()))?;
-        }
+            // Signals meant for the container (Ctrl-C at a shell, a supervisor's TERM) are
+            // blocked from now on and forwarded once it runs, as runc run does; none is lost
+            // while it is being created. init's finishing step unblocks them in the container.
+            Some(ForwardedSignals::block()?)
+        };
         self.create(id, opts)?;
         if let Err(e) = self.start(id) {
             let _ = self.delete(id, true);
             return Err(e);
         }
-        if detach {
+        let Some(forwarded) = forwarded else {
             return Ok(0);
-        }
+        };
         let (_, st) = self.load(id)?;
         let pid = st.init.map(|i| i.pid).unwrap_or(0);
-        let code = wait_child(pid);
+        let code = forwarded
+            .relay_until_exit(pid)
+            .and_then(|()| wait_child(pid));
         if !keep {
             self.delete(id, true)?;
         }
         code
+    }
+}
+
+/// The signals `run` passes on to the container's process.
+struct ForwardedSignals {
+    fd: nix::sys::signalfd::SignalFd,
+}
+
+impl ForwardedSignals {
+    const SIGNALS: [nix::sys::signal::Signal; 8] = {
+        use nix::sys::signal::Signal::*;
+        [
+            SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+        ]
+    };
+
+    fn block() -> Result<Self, Error> {
+        use nix::sys::signal::{SigSet, SigmaskHow};
+        let mut set = SigSet::empty();
+        for s in Self::SIGNALS {
+            set.add(s);
+        }
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
+            .map_err(|e| Error::io("blocking signals", e.into()))?;
+        let fd = nix::sys::signalfd::SignalFd::with_flags(
+            &set,
+            nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
+        )
+        .map_err(|e| Error::io("signalfd", e.into()))?;
+        Ok(Self { fd })
+    }
+
+    /// Forward signals to `pid` until it exits (it is then ready to be reaped).
+    fn relay_until_exit(&self, pid: i32) -> Result<(), Error> {
+        let target = PidFd::open(pid).map_err(|e| Error::io("pidfd_open container init", e))?;
+        loop {
+            let mut fds = [
+                PollFd::new(self.fd.as_fd(), PollFlags::POLLIN),
+                PollFd::new(target.as_fd(), PollFlags::POLLIN),
+            ];
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::io("poll", e.into())),
+            }
+            if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+                return Ok(());
+            }
+            if let Ok(Some(info)) = self.fd.read_signal() {
+                debug!(
+                    signal = info.ssi_signo,
+                    "forwarding signal to the container"
+                );
+                let _ = target.send(info.ssi_signo as i32);
+            }
+        }
     }
 }
 
