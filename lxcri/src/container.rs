@@ -321,6 +321,7 @@ impl Runtime {
             .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
         cleanup.init = Some(init);
         debug!(init_pid, "init ready");
+        write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
             send_console(sock, master.as_fd())?;
@@ -549,6 +550,51 @@ impl Runtime {
         lock.remove_file();
         Ok(())
     }
+}
+
+/// On a hybrid host liblxc ignores `lxc.cgroup2.*`; the limits that live only in the unified
+/// hierarchy (hugetlb here) are written by us, before the container's process can run.
+fn write_hybrid_cgroup2(
+    spec: &oci_spec::runtime::Spec,
+    layout: &CgroupLayout,
+    cgroups: Option<&CgroupPaths>,
+) -> Result<(), Error> {
+    let files = spec::hybrid_cgroup2_files(spec, layout)?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let dir = cgroups
+        .and_then(|c| c.v2.clone())
+        .ok_or_else(|| Error::Usage("the container has no cgroup2 directory".into()))?;
+    // A controller's files appear in a cgroup only once every ancestor delegates it (runc and
+    // crun do the same on v2); liblxc does not on a hybrid host.
+    if let Some(root) = &layout.v2 {
+        let controllers: std::collections::BTreeSet<&str> = files
+            .iter()
+            .filter_map(|(f, _)| f.split('.').next())
+            .filter(|c| *c != "cgroup")
+            .collect();
+        let mut ancestors: Vec<&Path> = dir
+            .ancestors()
+            .skip(1)
+            .take_while(|a| a.starts_with(root))
+            .collect();
+        ancestors.reverse();
+        for a in ancestors {
+            let control = a.join("cgroup.subtree_control");
+            for c in &controllers {
+                std::fs::write(&control, format!("+{c}")).map_err(|e| {
+                    Error::io(format!("cannot enable {c} in {}", control.display()), e)
+                })?;
+            }
+        }
+    }
+    for (file, value) in files {
+        let path = dir.join(&file);
+        std::fs::write(&path, &value)
+            .map_err(|e| Error::io(format!("cannot write {value} to {}", path.display()), e))?;
+    }
+    Ok(())
 }
 
 /// The host uid and gid of the container's root when the spec asks for a user namespace.

@@ -87,6 +87,16 @@ pub fn rootfs_path(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
 }
 
 /// Translate `spec` into liblxc config items.
+/// The cgroup2 files (relative to the container's cgroup2 directory) that lxcri writes itself
+/// after create on a hybrid host, where liblxc ignores `lxc.cgroup2.*`: e.g. hugepageLimits when
+/// hugetlb is only in the unified hierarchy.
+pub fn hybrid_cgroup2_files(
+    spec: &Spec,
+    layout: &CgroupLayout,
+) -> Result<Vec<(String, String)>, SpecError> {
+    resources::translate(spec, layout, &mut Items::default())
+}
+
 pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     let mut items = Items::default();
     let rootfs = rootfs_path(spec, ctx.bundle)?;
@@ -163,7 +173,8 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         "lxc.cgroup.dir.monitor",
         format!("lxcri.monitor/{}", ctx.id),
     );
-    resources::translate(spec, ctx.cgroup, &mut items)?;
+    // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
+    let _hybrid_v2 = resources::translate(spec, ctx.cgroup, &mut items)?;
 
     items.push("lxc.hook.version", "1");
     let hook = path_str(ctx.hook_binary)?;

@@ -18,6 +18,9 @@ enum Ver {
 struct Writer<'a> {
     layout: &'a CgroupLayout,
     items: &'a mut Items,
+    /// cgroup2 files on a hybrid host: liblxc 5 ignores `lxc.cgroup2.*` there ("Ignoring
+    /// cgroup2 limits on legacy cgroup system"), so lxcri writes them itself after create.
+    hybrid_v2: Vec<(String, String)>,
 }
 
 impl Writer<'_> {
@@ -28,11 +31,8 @@ impl Writer<'_> {
         match self.layout.mode {
             Mode::V1 | Mode::Hybrid if v1 => Ok(Ver::V1),
             Mode::V2 if v2 => Ok(Ver::V2),
-            // Checked with liblxc 5.0.2: "Ignoring cgroup2 limits on legacy cgroup system".
-            Mode::Hybrid if v2 => Err(SpecError::Cgroup2OnHybrid {
-                controller: controller.into(),
-                resource: resource.into(),
-            }),
+            // Written by lxcri, see `hybrid_v2`.
+            Mode::Hybrid if v2 => Ok(Ver::V2),
             _ => Err(SpecError::ControllerUnavailable {
                 controller: controller.into(),
                 resource: resource.into(),
@@ -41,6 +41,10 @@ impl Writer<'_> {
     }
 
     fn set(&mut self, ver: Ver, file: &str, value: impl Into<String>) {
+        if ver == Ver::V2 && self.layout.mode == Mode::Hybrid {
+            self.hybrid_v2.push((file.to_string(), value.into()));
+            return;
+        }
         let prefix = match ver {
             Ver::V1 => "lxc.cgroup",
             Ver::V2 => "lxc.cgroup2",
@@ -59,22 +63,33 @@ fn unsupported(resource: &str, ver: Ver) -> SpecError {
     }
 }
 
+/// Push the liblxc items for the spec's resources; return the cgroup2 files (relative to the
+/// container's cgroup2 directory) that lxcri itself must write on a hybrid host.
 pub(crate) fn translate(
     spec: &Spec,
     layout: &CgroupLayout,
     items: &mut Items,
-) -> Result<(), SpecError> {
+) -> Result<Vec<(String, String)>, SpecError> {
+    let mut w = Writer {
+        layout,
+        items,
+        hybrid_v2: Vec::new(),
+    };
+    resources(spec, &mut w)?;
+    Ok(w.hybrid_v2)
+}
+
+fn resources(spec: &Spec, w: &mut Writer) -> Result<(), SpecError> {
     let res = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
-    let mut w = Writer { layout, items };
-    devices(&mut w, res.and_then(|r| r.devices().as_deref()))?;
+    devices(w, res.and_then(|r| r.devices().as_deref()))?;
     let Some(res) = res else {
         return Ok(());
     };
     if let Some(m) = res.memory() {
-        memory(&mut w, m)?;
+        memory(w, m)?;
     }
     if let Some(c) = res.cpu() {
-        cpu(&mut w, c)?;
+        cpu(w, c)?;
     }
     if let Some(p) = res.pids() {
         let v = w.version("pids", "pids.limit")?;
@@ -86,7 +101,7 @@ pub(crate) fn translate(
         w.set(v, "pids.max", value);
     }
     if let Some(b) = res.block_io() {
-        block_io(&mut w, b)?;
+        block_io(w, b)?;
     }
     for h in res.hugepage_limits().as_deref().unwrap_or_default() {
         let size = h.page_size();
@@ -104,9 +119,9 @@ pub(crate) fn translate(
         };
         w.set(v, &file, h.limit().to_string());
     }
-    network(&mut w, res)?;
-    rdma(&mut w, res)?;
-    unified(&mut w, res)?;
+    network(w, res)?;
+    rdma(w, res)?;
+    unified(w, res)?;
     Ok(())
 }
 
@@ -434,13 +449,7 @@ fn unified(w: &mut Writer, res: &LinuxResources) -> Result<(), SpecError> {
         }
         let controller = file.split('.').next().unwrap_or_default();
         // cgroup.* files are the core's, present whatever controllers are enabled.
-        if w.layout.mode == Mode::Hybrid {
-            return Err(SpecError::Cgroup2OnHybrid {
-                controller: controller.into(),
-                resource: format!("unified {file}"),
-            });
-        }
-        let ok = w.layout.mode == Mode::V2
+        let ok = matches!(w.layout.mode, Mode::V2 | Mode::Hybrid)
             && (controller == "cgroup" || w.layout.v2_controllers.contains(controller));
         if !ok {
             return Err(SpecError::ControllerUnavailable {
