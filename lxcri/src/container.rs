@@ -134,6 +134,12 @@ impl Runtime {
             ));
         }
         crate::nsfile::check(spec)?;
+        let seccomp = spec
+            .linux()
+            .as_ref()
+            .and_then(|l| l.seccomp().as_ref())
+            .map(crate::seccomp::compile)
+            .transpose()?;
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         let hook_bin = self.helper(layout::HOOK_BIN)?;
@@ -213,10 +219,13 @@ impl Runtime {
             .create(&private)
             .map_err(|e| Error::io(format!("cannot create {}", private.display()), e))?;
         write_file(&rd.private(layout::INIT), b"", 0o500)?;
+        if let Some(filter) = &seccomp {
+            write_file(&rd.private(layout::SECCOMP_BPF), &filter.bpf, 0o600)?;
+        }
         let init_config = InitConfig {
             process: process.clone(),
-            seccomp: false,
-            seccomp_flags: 0,
+            seccomp: seccomp.is_some(),
+            seccomp_flags: seccomp.as_ref().map_or(0, |f| f.flags),
             start_container_hooks: hooks.start_container().clone().unwrap_or_default(),
             state_json: state_json.clone(),
         };
@@ -281,6 +290,7 @@ impl Runtime {
             ];
             let paths = private_files
                 .iter()
+                .chain(seccomp.is_some().then_some(&layout::SECCOMP_BPF))
                 .map(|f| rd.private(f))
                 .chain([private.clone(), rd.dir().join(HOOK_CONFIG)]);
             for p in paths {

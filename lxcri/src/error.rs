@@ -45,6 +45,8 @@ pub enum Error {
     State(#[from] crate::state::StateError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
     #[error("{what}: {source}")]
     Io {
         what: String,

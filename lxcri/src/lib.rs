@@ -28,6 +28,8 @@ pub mod nsfile;
 #[cfg(feature = "runtime")]
 pub mod rootfs;
 #[cfg(feature = "runtime")]
+pub mod seccomp;
+#[cfg(feature = "runtime")]
 pub mod signal;
 #[cfg(feature = "runtime")]
 pub mod spec;
