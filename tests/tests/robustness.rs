@@ -206,3 +206,31 @@ fn delete_force_after_create_killed_half_way() {
     let (_, err) = rt.run_to_end(&again, &id);
     assert!(err.is_empty(), "second container with the same id: {err}");
 }
+
+/// lxcri-init runs inside containers whose rootfs has no libc of ours: it must be static.
+#[test]
+fn init_is_statically_linked() {
+    if !lxcri_tests::is_lxcri() {
+        return; // runc's init is runc itself
+    }
+    let bin = lxcri_tests::runtime();
+    let init = bin
+        .parent()
+        .expect("runtime dir")
+        .join("../libexec/lxcri/lxcri-init");
+    assert!(init.is_file(), "{} exists", init.display());
+    let out = std::process::Command::new("ldd")
+        .arg(&init)
+        .output()
+        .expect("run ldd");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("not a dynamic executable"),
+        "ldd {}: {text}",
+        init.display()
+    );
+}
