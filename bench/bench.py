@@ -193,13 +193,16 @@ def hyperfine(cmds, runs, warmup, rounds, label):
 def peak_rss_kb(argv):
     """Maximum resident set size (kB) of argv as `/usr/bin/time -v` reports it (the largest of
     the command and any child it waited for)."""
-    p = subprocess.run(["/usr/bin/time", "-v", *argv], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
-    if p.returncode != 0:
-        raise Failed(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.decode()[-500:]}")
-    for line in p.stderr.decode().splitlines():
-        if "Maximum resident set size" in line:
-            return int(line.split(":")[1])
+    # -o: a created container inherits the command's stdio, so no pipe to wait for.
+    with tempfile.NamedTemporaryFile("r") as out, tempfile.TemporaryFile() as err:
+        rc = subprocess.run(["/usr/bin/time", "-o", out.name, "-v", *argv], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=err, timeout=60).returncode
+        if rc != 0:
+            err.seek(0)
+            raise Failed(f"{' '.join(argv)}: exit {rc}: {err.read().decode()[-500:]}")
+        for line in out.read().splitlines():
+            if "Maximum resident set size" in line:
+                return int(line.split(":")[1])
     raise Failed("no maximum resident set size in /usr/bin/time -v output")
 
 
@@ -483,13 +486,22 @@ def bench_resident(rts, bundles, res, n):
                 continue
             inside.add(p)
             stack += tree.get(p, [])
-        names = [rt.bin, rt.root, os.path.basename(rt.bin)] + [f" {cid}" for cid in ids]
-        if rt.name == "lxcri":
-            names += ["lxcri-start", "lxcri-init", "lxcri-hook", "[lxc monitor]"]
-        me = os.getpid()
+        bins = {os.path.basename(rt.bin), "lxcri-start", "lxcri-init", "lxcri-hook"} \
+            if rt.name == "lxcri" else {os.path.basename(rt.bin)}
+        ancestors, p = set(), os.getpid()
+        parent = {pid: ppid for pid, ppid, _, _ in all_procs}
+        while p > 1:
+            ancestors.add(p)
+            p = parent.get(p, 0)
+
+        def ours(cmd, exe):
+            argv = cmd.split()
+            return (exe == rt.bin or os.path.basename(exe) in bins
+                    or (argv and os.path.basename(argv[0]) in bins)
+                    or any(a == rt.root or a.startswith(rt.root + "/") or a in ids for a in argv)
+                    or "[lxc monitor]" in cmd)
         left = [(pid, cmd) for pid, ppid, cmd, exe in all_procs
-                if pid not in inside and pid != me
-                and (any(s in cmd for s in names) or exe == rt.bin)]
+                if pid not in inside and pid not in ancestors and ours(cmd, exe)]
         kb = sum(rss_kb(p) for p, _ in left)
         info[rt.name] = (len(left), kb, left[:5])
         if left:
