@@ -64,3 +64,22 @@ uninstall:
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+# Benchmark against runc: `make bench` writes docs/benchmarks.md (see bench/bench.py). Not part
+# of `make test`; its targets print PASS/MISS and never fail the build.
+BENCH_PACKAGES := hyperfine time
+BENCH_RUNC ?= /usr/sbin/runc
+
+.PHONY: bench bench-deps
+
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench: build bench-deps
+	python3 bench/bench.py --lxcri $(BUILD)/bin/lxcri --runc $(BENCH_RUNC) --out docs/benchmarks.md
