@@ -11,15 +11,20 @@ DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libsecc
 
 all: build
 
-# Install the Debian packages the build and the tests need, only if one is missing.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Install Debian packages, only those that are missing.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+# The Debian packages the build and the tests need.
+deps:
+	$(call install-missing,$(DEB_PACKAGES))
 
 # Release binaries laid out as they are installed: bin/lxcri and libexec/lxcri/*.
 # lxcri-init is built on its own, statically linked (it runs inside the container).
@@ -73,13 +78,7 @@ BENCH_RUNC ?= /usr/sbin/runc
 .PHONY: bench bench-deps
 
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install-missing,$(BENCH_PACKAGES))
 
 bench: build bench-deps
 	python3 bench/bench.py --lxcri $(BUILD)/bin/lxcri --runc $(BENCH_RUNC) --out docs/benchmarks.md
