@@ -6,6 +6,12 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    // `lxcri --version` asks here: the CLI itself does not link liblxc (nor its libselinux,
+    // libapparmor, libcap, libpcre2), which keeps every command's memory small.
+    if args.get(1).map(String::as_str) == Some("--version") {
+        println!("{}", lxcri::lxc::version());
+        return ExitCode::SUCCESS;
+    }
     let [_, id, lxcpath, config] = args.as_slice() else {
         eprintln!("usage: lxcri-start ID LXCPATH CONFIG");
         return ExitCode::from(2);
