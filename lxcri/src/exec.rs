@@ -296,7 +296,8 @@ fn parse_cap(name: &str) -> Result<Capability, ExecError> {
     } else {
         format!("CAP_{upper}")
     };
-    full.parse()
+    // The spec's spelling (CAP_...) is what the type deserialises from.
+    serde_json::from_value(serde_json::Value::String(full))
         .map_err(|_| ExecError::Usage(format!("unknown capability {name:?}")))
 }
 
@@ -841,10 +842,10 @@ mod tests {
             &vec!["PATH=/bin".to_string(), "A=1".into(), "B=2".into()]
         );
         assert_eq!(p.cwd(), Path::new("/tmp"));
-        assert_eq!(p.terminal(), &Some(false));
+        assert_eq!(p.terminal(), Some(false));
         assert_eq!((p.user().uid(), p.user().gid()), (1000, 100));
         assert_eq!(p.user().additional_gids(), &Some(vec![5, 7]));
-        assert_eq!(p.no_new_privileges(), &Some(true));
+        assert_eq!(p.no_new_privileges(), Some(true));
         let caps = p.capabilities().as_ref().expect("caps");
         assert!(caps
             .bounding()

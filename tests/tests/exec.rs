@@ -419,3 +419,51 @@ fn exec_does_not_expose_the_host_binary() {
     );
     rt.delete_force(&id).ok();
 }
+
+#[test]
+fn cap_flag_adds_a_capability() {
+    let rt = Runtime::new();
+    let (id, _b, _) = running(&rt, Bundle::new(&[]));
+    let out = exec(
+        &rt,
+        &id,
+        &["--cap", "CAP_NET_ADMIN"],
+        &["grep", "CapEff", "/proc/self/status"],
+    );
+    out.ok();
+    let hex = out.stdout.split_whitespace().nth(1).unwrap_or_default();
+    let eff = u64::from_str_radix(hex, 16).expect("CapEff in hex");
+    let want = lxcri_tests::cap_mask(&[
+        "CAP_AUDIT_WRITE",
+        "CAP_KILL",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_ADMIN",
+    ]);
+    assert_eq!(eff, want, "the container's capabilities plus --cap: {out}");
+    rt.delete_force(&id).ok();
+}
+
+/// `exec -t` in the foreground without a console socket: the runtime relays the container's pty
+/// to its own terminal (here one of script(1)).
+#[test]
+fn tty_relay_in_the_foreground() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: no script(1)");
+        return;
+    }
+    let rt = Runtime::new();
+    let (id, _b, _) = running(&rt, Bundle::new(&[]));
+    let inner = format!(
+        "{} --root {} exec -t {id} sh -c 'tty; test -t 1 && echo stdout-tty; exit 4'",
+        runtime().display(),
+        rt.root().display()
+    );
+    let mut c = std::process::Command::new("/usr/bin/script");
+    c.args(["-qec", &inner, "/dev/null"]);
+    let out = lxcri_tests::run_cmd_timeout(c, CMD_TIMEOUT);
+    assert_eq!(out.code(), Some(4), "exit status through the relay: {out}");
+    let text = out.stdout.replace(['\r', '\0'], "");
+    assert!(text.contains("/dev/pts/"), "{out}");
+    assert!(text.contains("stdout-tty"), "{out}");
+    rt.delete_force(&id).ok();
+}
