@@ -146,11 +146,6 @@ impl Runtime {
     /// `detach` once it has exec'd.
     pub fn exec(&self, id: &ContainerId, opts: &ExecOptions) -> Result<u8, ExecError> {
         sealed::ensure()?;
-        if opts.tty && opts.detach && opts.console_socket.is_none() {
-            return Err(ExecError::Usage(
-                "cannot allocate a tty for a detached exec without --console-socket".into(),
-            ));
-        }
         let (rd, st) = self.load(id)?;
         match self.status_of(&st) {
             Status::Running | Status::Created => {}
@@ -174,6 +169,11 @@ impl Runtime {
         if process.args().as_ref().is_none_or(|a| a.is_empty()) {
             return Err(ExecError::Usage(
                 "exec needs a command (or --process)".into(),
+            ));
+        }
+        if process.terminal().unwrap_or(false) && opts.detach && opts.console_socket.is_none() {
+            return Err(ExecError::Usage(
+                "cannot allocate a tty for a detached exec without --console-socket".into(),
             ));
         }
         let apparmor = lsm_value(
