@@ -70,7 +70,7 @@ impl Runtime {
     }
 
     /// Load a container's state, or "does not exist".
-    fn load(&self, id: &ContainerId) -> Result<(RuntimeDir, State), Error> {
+    pub(crate) fn load(&self, id: &ContainerId) -> Result<(RuntimeDir, State), Error> {
         let rd = self.rundir(id);
         match State::load(&rd.state_file()) {
             Ok(s) => Ok((rd, s)),
@@ -83,7 +83,7 @@ impl Runtime {
         }
     }
 
-    fn status_of(&self, s: &State) -> Status {
+    pub(crate) fn status_of(&self, s: &State) -> Status {
         s.status(|| {
             cgroups_of(s)
                 .ok()
@@ -803,7 +803,7 @@ fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
         .map_err(|e| Error::io(format!("cannot chmod {}", path.display()), e))
 }
 
-fn write_pid_file(path: &Path, pid: i32) -> Result<(), Error> {
+pub(crate) fn write_pid_file(path: &Path, pid: i32) -> Result<(), Error> {
     let path = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -974,7 +974,10 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
 
 /// Hand the pty master to the caller's console socket (runc's protocol: SCM_RIGHTS, the
 /// payload is a name for the terminal).
-fn send_console(socket: &Path, master: std::os::fd::BorrowedFd<'_>) -> Result<(), Error> {
+pub(crate) fn send_console(
+    socket: &Path,
+    master: std::os::fd::BorrowedFd<'_>,
+) -> Result<(), Error> {
     use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
     let stream = UnixStream::connect(socket).map_err(|e| {
         Error::io(

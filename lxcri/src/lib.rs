@@ -16,6 +16,8 @@ pub mod container;
 #[cfg(feature = "runtime")]
 pub mod error;
 #[cfg(feature = "runtime")]
+pub mod exec;
+#[cfg(feature = "runtime")]
 pub mod hooks;
 #[cfg(feature = "runtime")]
 pub mod lock;

@@ -118,6 +118,62 @@ enum Cmd {
         #[arg(long)]
         keep: bool,
     },
+    /// Run a process in a running container.
+    Exec(ExecArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ExecArgs {
+    /// Path to a process.json to run (the other process flags are then ignored).
+    #[arg(short, long)]
+    process: Option<PathBuf>,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long)]
+    tty: bool,
+    /// Unix socket that receives the pty master.
+    #[arg(long = "console-socket")]
+    console_socket: Option<PathBuf>,
+    /// Return once the process has started.
+    #[arg(short, long)]
+    detach: bool,
+    /// File to write the process's pid to.
+    #[arg(long = "pid-file")]
+    pid_file: Option<PathBuf>,
+    /// Working directory in the container.
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    /// Set an environment variable (K=V), repeatable.
+    #[arg(short, long)]
+    env: Vec<String>,
+    /// uid[:gid] to run as.
+    #[arg(short, long)]
+    user: Option<String>,
+    /// Additional gid, repeatable.
+    #[arg(short = 'g', long = "additional-gids")]
+    additional_gids: Vec<u32>,
+    /// Add a capability, repeatable.
+    #[arg(short, long)]
+    cap: Vec<String>,
+    /// Set no_new_privs for the process.
+    #[arg(long = "no-new-privs")]
+    no_new_privs: bool,
+    /// AppArmor profile for the process.
+    #[arg(long)]
+    apparmor: Option<String>,
+    /// SELinux label for the process.
+    #[arg(long = "process-label")]
+    process_label: Option<String>,
+    /// Pass N additional fds (3..3+N) to the process.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    preserve_fds: u32,
+    /// Allow exec into a paused container.
+    #[arg(long = "ignore-paused")]
+    ignore_paused: bool,
+    /// Container id.
+    id: String,
+    /// Command and arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,6 +364,40 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let id = id(&create.id)?;
             return Ok(rt.run(&id, &create_options(&create), detach, keep)?);
         }
+        Cmd::Exec(a) => return exec(&rt, a, cli.log.is_some()),
     }
     Ok(0)
+}
+
+fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
+    let opts = lxcri::exec::ExecOptions {
+        process_file: a.process,
+        args: a.command,
+        tty: a.tty,
+        console_socket: a.console_socket,
+        detach: a.detach,
+        pid_file: a.pid_file,
+        cwd: a.cwd,
+        env: a.env,
+        user: a.user,
+        additional_gids: a.additional_gids,
+        caps: a.cap,
+        no_new_privs: a.no_new_privs,
+        apparmor: a.apparmor,
+        process_label: a.process_label,
+        preserve_fds: a.preserve_fds,
+        ignore_paused: a.ignore_paused,
+    };
+    match rt.exec(&id(&a.id)?, &opts) {
+        Ok(code) => Ok(code),
+        // runc's exit status for a command that could not run (127: not found, 126).
+        Err(e) if e.exit_code() != 1 => {
+            if to_file {
+                tracing::error!("{e}");
+            }
+            eprintln!("lxcri: {e}");
+            Ok(e.exit_code())
+        }
+        Err(e) => Err(Failure(e.to_string())),
+    }
 }

@@ -1,0 +1,877 @@
+//! `lxcri exec`: run one more process in a running container (DESIGN.md "exec is ours").
+//!
+//! ```text
+//! lxcri exec (P, host)                 child C (host pid ns)          grandchild G (container)
+//! re-exec from a sealed memfd
+//! build the OCI process, check state
+//! fork ------------------------------> join init's cgroups
+//!                                      setns(pidfd of init, mask)
+//!                                      fork ------------------------> setsid, pty (-t)
+//!                                      send G's pid, exit             finish(): user, caps, ...
+//! read the socket until EOF <------------------------------------- error text, or EOF on execve
+//! wait for G (a subreaper gets it when C exits), relay the pty
+//! ```
+//!
+//! Everything runs from a sealed memfd copy of the binary (CVE-2019-5736): a process in the
+//! container that gets hold of `/proc/<pid>/exe` of any of these processes finds a file nobody
+//! can write, not the host's lxcri.
+
+use std::convert::Infallible;
+use std::ffi::{CString, OsString};
+use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::errno::Errno;
+use nix::sched::CloneFlags;
+use nix::sys::socket::{
+    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags,
+    SockFlag, SockType,
+};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+use oci_spec::runtime::{Capability, Process};
+use serde::{Deserialize, Serialize};
+use tracing::debug;
+
+use crate::cgroup::{CgroupLayout, CgroupPaths};
+use crate::container::Runtime;
+use crate::error::Error;
+use crate::id::ContainerId;
+use crate::init_proto::InitConfig;
+use crate::layout;
+use crate::signal::PidFd;
+use crate::state::{self, Status};
+
+/// `exec`'s flags, as runc names them.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// A process.json to run as is (`--process`); the flags below then do not apply.
+    pub process_file: Option<PathBuf>,
+    /// The command; replaces the container's args.
+    pub args: Vec<String>,
+    pub tty: bool,
+    pub console_socket: Option<PathBuf>,
+    pub detach: bool,
+    pub pid_file: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+    /// `K=V` appended to the container's environment.
+    pub env: Vec<String>,
+    /// `uid[:gid]`.
+    pub user: Option<String>,
+    pub additional_gids: Vec<u32>,
+    /// Capabilities added to the container's bounding, effective, permitted and ambient sets.
+    pub caps: Vec<String>,
+    pub no_new_privs: bool,
+    pub apparmor: Option<String>,
+    pub process_label: Option<String>,
+    pub preserve_fds: u32,
+    pub ignore_paused: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Runtime(#[from] Error),
+    /// The process could not be started; `code` is the exit status runc gives (127: not found).
+    #[error("{msg}")]
+    Process { code: i32, msg: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+impl ExecError {
+    /// The exit status of `lxcri exec` for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ExecError::Process { code, .. } => u8::try_from(*code).unwrap_or(1),
+            _ => 1,
+        }
+    }
+
+    fn io(what: impl Into<String>, source: impl Into<std::io::Error>) -> Self {
+        ExecError::Io {
+            what: what.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// What C and G tell P over the socketpair, one datagram each.
+#[derive(Debug, Serialize, Deserialize)]
+enum Report {
+    /// G's pid in the host's pid namespace (sent by C).
+    Pid(i32),
+    /// The pty master is attached (sent by G).
+    Master,
+    /// Why the process did not start; G or C exits with `code`.
+    Failed { code: i32, msg: String },
+}
+
+/// The namespaces setns(2) can join, and their names under /proc/<pid>/ns.
+const NAMESPACES: &[(&str, libc::c_int)] = &[
+    ("user", libc::CLONE_NEWUSER),
+    ("mnt", libc::CLONE_NEWNS),
+    ("pid", libc::CLONE_NEWPID),
+    ("net", libc::CLONE_NEWNET),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("uts", libc::CLONE_NEWUTS),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    // CLONE_NEWTIME; libc does not name it.
+    ("time", 0x80),
+];
+
+/// Everything C and G need, prepared by P before the fork.
+struct Plan {
+    process: Process,
+    seccomp: Option<(Vec<u8>, u32)>,
+    init: PidFd,
+    ns_mask: CloneFlags,
+    cgroups: Vec<PathBuf>,
+    preserve_fds: u32,
+    apparmor: Option<String>,
+    selinux: Option<String>,
+}
+
+impl Runtime {
+    /// Run a process in container `id`. Returns its exit status in the foreground, 0 with
+    /// `detach` once it has exec'd.
+    pub fn exec(&self, id: &ContainerId, opts: &ExecOptions) -> Result<u8, ExecError> {
+        sealed::ensure()?;
+        let (rd, st) = self.load(id)?;
+        match self.status_of(&st) {
+            Status::Running | Status::Created => {}
+            Status::Paused if opts.ignore_paused => {}
+            Status::Paused => {
+                return Err(ExecError::Usage(format!(
+                    "container {id} is paused, unpause it first (or use --ignore-paused)"
+                )))
+            }
+            Status::Stopped | Status::Creating => return Err(Error::NotRunning(id.clone()).into()),
+        }
+        let init_ident = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let init_config: InitConfig = {
+            let path = rd.private(layout::INIT_CONFIG);
+            let raw = std::fs::read(&path)
+                .map_err(|e| ExecError::io(format!("cannot read {}", path.display()), e))?;
+            serde_json::from_slice(&raw)
+                .map_err(|e| ExecError::Usage(format!("corrupt {}: {e}", path.display())))?
+        };
+        let process = build_process(&init_config.process, opts)?;
+        if process.args().as_ref().is_none_or(|a| a.is_empty()) {
+            return Err(ExecError::Usage(
+                "exec needs a command (or --process)".into(),
+            ));
+        }
+        if process.terminal().unwrap_or(false) && opts.detach && opts.console_socket.is_none() {
+            return Err(ExecError::Usage(
+                "cannot allocate a tty for a detached exec without --console-socket".into(),
+            ));
+        }
+        let apparmor = lsm_value(
+            opts.apparmor.as_deref(),
+            process.apparmor_profile().as_deref(),
+            apparmor_enabled(),
+            "apparmor",
+        )?;
+        let selinux = lsm_value(
+            opts.process_label.as_deref(),
+            process.selinux_label().as_deref(),
+            selinux_enabled(),
+            "selinux",
+        )?;
+        let seccomp = match std::fs::read(rd.private(layout::SECCOMP_BPF)) {
+            Ok(bytes) => Some((bytes, init_config.seccomp_flags)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ExecError::io("cannot read the seccomp filter", e)),
+        };
+
+        let init = PidFd::open(init_ident.pid).map_err(|_| Error::NotRunning(id.clone()))?;
+        // The pidfd pins init; checked after opening it, the start time rules out a new
+        // process that got the recorded pid.
+        if init_ident.liveness() != state::Liveness::Alive {
+            return Err(Error::NotRunning(id.clone()).into());
+        }
+        let ns_mask = namespaces_to_join(init_ident.pid)?;
+        let cgroups = CgroupLayout::detect()
+            .and_then(|l| CgroupPaths::for_relative(&l, &st.cgroup_dir))
+            .map_err(Error::from)?
+            .dirs;
+        let plan = Plan {
+            process,
+            seccomp,
+            init,
+            ns_mask,
+            cgroups,
+            preserve_fds: opts.preserve_fds,
+            apparmor,
+            selinux,
+        };
+        run(&plan, opts)
+    }
+}
+
+/// The process to run: the file as is, or the container's process with the flags applied the
+/// way runc applies them.
+fn build_process(base: &Process, opts: &ExecOptions) -> Result<Process, ExecError> {
+    if let Some(path) = &opts.process_file {
+        let raw = std::fs::read(path)
+            .map_err(|e| ExecError::io(format!("cannot read {}", path.display()), e))?;
+        return serde_json::from_slice(&raw)
+            .map_err(|e| ExecError::Usage(format!("{}: {e}", path.display())));
+    }
+    let mut p = base.clone();
+    p.set_args(Some(opts.args.clone()));
+    let mut env = p.env().clone().unwrap_or_default();
+    env.extend(opts.env.iter().cloned());
+    p.set_env(Some(env));
+    p.set_terminal(Some(opts.tty));
+    p.set_console_size(None);
+    if let Some(cwd) = &opts.cwd {
+        p.set_cwd(cwd.clone());
+    }
+    if opts.no_new_privs {
+        p.set_no_new_privileges(Some(true));
+    }
+    let mut user = p.user().clone();
+    if let Some(spec) = &opts.user {
+        let (uid, gid) = parse_user(spec)?;
+        user.set_uid(uid);
+        if let Some(gid) = gid {
+            user.set_gid(gid);
+        }
+    }
+    if !opts.additional_gids.is_empty() {
+        let mut gids = user.additional_gids().clone().unwrap_or_default();
+        gids.extend(opts.additional_gids.iter().copied());
+        user.set_additional_gids(Some(gids));
+    }
+    p.set_user(user);
+    if !opts.caps.is_empty() {
+        let added = opts
+            .caps
+            .iter()
+            .map(|c| parse_cap(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut caps = p.capabilities().clone().unwrap_or_default();
+        let add = |set: &Option<oci_spec::runtime::Capabilities>| {
+            let mut s = set.clone().unwrap_or_default();
+            s.extend(added.iter().copied());
+            Some(s)
+        };
+        caps.set_bounding(add(caps.bounding()));
+        caps.set_effective(add(caps.effective()));
+        caps.set_permitted(add(caps.permitted()));
+        // Ambient takes effect only for capabilities that are also inheritable (see
+        // process::caps), which runc's --cap does not add either.
+        caps.set_ambient(add(caps.ambient()));
+        p.set_capabilities(Some(caps));
+    }
+    Ok(p)
+}
+
+fn parse_user(spec: &str) -> Result<(u32, Option<u32>), ExecError> {
+    let bad = || ExecError::Usage(format!("invalid --user {spec:?}: want uid[:gid]"));
+    let (u, g) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let uid = u.parse().map_err(|_| bad())?;
+    let gid = g.map(|g| g.parse().map_err(|_| bad())).transpose()?;
+    Ok((uid, gid))
+}
+
+fn parse_cap(name: &str) -> Result<Capability, ExecError> {
+    let upper = name.to_ascii_uppercase();
+    let full = if upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    };
+    // The spec's spelling (CAP_...) is what the type deserialises from.
+    serde_json::from_value(serde_json::Value::String(full))
+        .map_err(|_| ExecError::Usage(format!("unknown capability {name:?}")))
+}
+
+/// The LSM label to put on the process: an explicit flag must be honoured or refused; one that
+/// comes with the container's process is ignored on a host without that LSM, as create does.
+fn lsm_value(
+    flag: Option<&str>,
+    from_process: Option<&str>,
+    enabled: bool,
+    lsm: &str,
+) -> Result<Option<String>, ExecError> {
+    match (flag.filter(|v| !v.is_empty()), enabled) {
+        (Some(v), true) => Ok(Some(v.to_string())),
+        (Some(_), false) => Err(ExecError::Usage(format!(
+            "{lsm} is not enabled on this host"
+        ))),
+        (None, true) => Ok(from_process.filter(|v| !v.is_empty()).map(str::to_string)),
+        (None, false) => Ok(None),
+    }
+}
+
+fn apparmor_enabled() -> bool {
+    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        .map(|s| s.trim() == "Y")
+        .unwrap_or(false)
+}
+
+fn selinux_enabled() -> bool {
+    Path::new("/sys/fs/selinux/enforce").exists()
+}
+
+/// The namespaces of init that are not ours: joining one we are already in is pointless, and
+/// for the user namespace it is refused (EINVAL).
+fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
+    let mut mask = 0;
+    for (name, flag) in NAMESPACES {
+        let theirs = match std::fs::metadata(format!("/proc/{pid}/ns/{name}")) {
+            Ok(m) => m,
+            // A kernel without this namespace type.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(ExecError::io(format!("namespace {name} of init"), e)),
+        };
+        let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
+            .map_err(|e| ExecError::io(format!("own namespace {name}"), e))?;
+        if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+            mask |= flag;
+        }
+    }
+    Ok(CloneFlags::from_bits_retain(mask))
+}
+
+/// P's part: fork C, collect the reports, hand out the pty, wait.
+fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
+    // Fds above the preserved ones stay ours; the process gets stdio and 3..3+N.
+    close_range_cloexec(3 + opts.preserve_fds);
+    // G's parent C exits at once; as a subreaper we get G to wait for (and never a stray
+    // zombie). With --detach, G moves on to our own subreaper when we exit, as with runc.
+    nix::sys::prctl::set_child_subreaper(true)
+        .map_err(|e| ExecError::io("PR_SET_CHILD_SUBREAPER", e))?;
+    let (ours, theirs) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|e| ExecError::io("socketpair", e))?;
+
+    // SAFETY: this process is single-threaded here (no thread is started before this point),
+    // so the child may allocate and use locks freely.
+    let child = match unsafe { fork() }.map_err(|e| ExecError::io("fork", e))? {
+        ForkResult::Child => {
+            drop(ours);
+            let code = match join(plan, theirs.as_fd()) {
+                Ok(()) => 0,
+                Err(msg) => {
+                    let _ = send(theirs.as_fd(), &Report::Failed { code: 1, msg }, None);
+                    1
+                }
+            };
+            exit_now(code)
+        }
+        ForkResult::Parent { child } => child,
+    };
+    drop(theirs);
+
+    let mut pid = None;
+    let mut master = None;
+    let mut failure = None;
+    loop {
+        match recv(ours.as_fd()) {
+            Ok(None) => break,
+            Ok(Some((Report::Pid(p), _))) => pid = Some(Pid::from_raw(p)),
+            Ok(Some((Report::Master, fd))) => master = fd,
+            Ok(Some((Report::Failed { code, msg }, _))) => failure = Some((code, msg)),
+            Err(e) => {
+                failure = Some((1, format!("reading from the exec child: {e}")));
+                break;
+            }
+        }
+    }
+    drop(ours);
+    let c_status = reap(child);
+
+    if let Some((code, msg)) = failure {
+        // Nothing of a failed exec stays behind: G exits right after its report.
+        if let Some(p) = pid {
+            let _ = reap(p);
+        }
+        return Err(ExecError::Process { code, msg });
+    }
+    let Some(pid) = pid else {
+        return Err(ExecError::Process {
+            code: 1,
+            msg: format!("exec child ended without starting the process ({c_status:?})"),
+        });
+    };
+    debug!(pid = pid.as_raw(), "exec: process started");
+
+    if let Some(path) = &opts.pid_file {
+        crate::container::write_pid_file(path, pid.as_raw())?;
+    }
+    let relay_master = match (master, &opts.console_socket) {
+        (Some(m), Some(sock)) => {
+            crate::container::send_console(sock, m.as_fd())?;
+            None
+        }
+        (m, _) => m,
+    };
+    if opts.detach {
+        return Ok(0);
+    }
+    match relay_master {
+        Some(m) => relay(m, pid),
+        None => {
+            forward_signals(pid);
+            Ok(reap(pid))
+        }
+    }
+}
+
+/// Wait for a child (or an orphan we inherited as subreaper); its exit status the way a shell
+/// reports it.
+fn reap(pid: Pid) -> u8 {
+    loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => return code as u8,
+            Ok(WaitStatus::Signaled(_, sig, _)) => return 128u8.wrapping_add(sig as u8),
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(_) => return 255,
+        }
+    }
+}
+
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = FORWARD_TO.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// Pass the signals a caller uses to stop or poke a foreground exec on to the process, as runc
+/// does, instead of dying and leaving it behind.
+fn forward_signals(pid: Pid) {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    FORWARD_TO.store(pid.as_raw(), Ordering::Relaxed);
+    let action = SigAction::new(
+        SigHandler::Handler(forward),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for sig in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        // SAFETY: the handler only reads an atomic and calls kill.
+        let _ = unsafe { sigaction(sig, &action) };
+    }
+}
+
+/// C's part: join init's cgroups and namespaces, fork G, report G's pid. Errors are texts for P.
+fn join(plan: &Plan, sock: BorrowedFd<'_>) -> Result<(), String> {
+    // A container process must not ptrace us or open our /proc files while we hold host
+    // resources; execve of the final program makes it dumpable again.
+    nix::sys::prctl::set_dumpable(false).map_err(|e| format!("PR_SET_DUMPABLE: {e}"))?;
+    // The cgroups first, while /sys/fs/cgroup is still the host's.
+    let me = std::process::id().to_string();
+    for dir in &plan.cgroups {
+        if !dir.is_dir() {
+            continue; // a hierarchy in which liblxc made no cgroup for the container
+        }
+        let procs = dir.join("cgroup.procs");
+        std::fs::write(&procs, &me)
+            .map_err(|e| format!("joining cgroup {}: {e}", procs.display()))?;
+    }
+    if !plan.ns_mask.is_empty() {
+        nix::sched::setns(plan.init.as_fd(), plan.ns_mask)
+            .map_err(|e| format!("joining the container's namespaces: {e}"))?;
+    }
+    // SAFETY: single-threaded (we are a fresh fork of a single-threaded process).
+    match unsafe { fork() }.map_err(|e| format!("fork: {e}"))? {
+        ForkResult::Child => {
+            let Err(e) = finish(plan, sock);
+            let _ = send(
+                sock,
+                &Report::Failed {
+                    code: e.0,
+                    msg: e.1,
+                },
+                None,
+            );
+            exit_now(e.0)
+        }
+        ForkResult::Parent { child } => send(sock, &Report::Pid(child.as_raw()), None)
+            .map_err(|e| format!("reporting the pid: {e}")),
+    }
+}
+
+/// G's part, inside the container: session, terminal, LSM label, then the shared finishing.
+fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)> {
+    let fail = |msg: String| (1, msg);
+    nix::unistd::setsid().map_err(|e| fail(format!("setsid: {e}")))?;
+    if plan.process.terminal().unwrap_or(false) {
+        // Opened after joining the mount namespace: a pty of the container's own devpts.
+        let master = crate::process::pty::setup_terminal(plan.process.console_size())
+            .map_err(|e| fail(e.to_string()))?;
+        send(sock, &Report::Master, Some(master.as_fd()))
+            .map_err(|e| fail(format!("handing out the pty master: {e}")))?;
+    }
+    if let Some(profile) = &plan.apparmor {
+        write_attr("exec", &format!("exec {profile}"))
+            .map_err(|e| fail(format!("apparmor profile {profile}: {e}")))?;
+    }
+    if let Some(label) = &plan.selinux {
+        write_attr("exec", label).map_err(|e| fail(format!("selinux label {label}: {e}")))?;
+    }
+    close_range_cloexec(3 + plan.preserve_fds);
+    let filter = plan.seccomp.as_ref().map(|(b, f)| (b.as_slice(), *f));
+    crate::process::finish(&plan.process, filter).map_err(|e| (e.exit_code(), e.to_string()))
+}
+
+/// Leave a forked child without running anything of the parent's (atexit, buffered stdio).
+fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit ends the process at once; nothing of ours needs to run first.
+    unsafe { libc::_exit(code) }
+}
+
+fn write_attr(name: &str, value: &str) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/thread-self/attr/{name}"))?
+        .write_all(value.as_bytes())
+}
+
+fn send(sock: BorrowedFd<'_>, report: &Report, fd: Option<BorrowedFd<'_>>) -> nix::Result<()> {
+    let body = serde_json::to_vec(report).map_err(|_| Errno::EINVAL)?;
+    let fds: Vec<RawFd> = fd.iter().map(|f| f.as_raw_fd()).collect();
+    let cmsgs: Vec<ControlMessage<'_>> = if fds.is_empty() {
+        vec![]
+    } else {
+        vec![ControlMessage::ScmRights(&fds)]
+    };
+    sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[IoSlice::new(&body)],
+        &cmsgs,
+        MsgFlags::MSG_NOSIGNAL,
+        None,
+    )?;
+    Ok(())
+}
+
+/// One report, with the fd that came with it; None at EOF (every sender closed or exec'd).
+fn recv(sock: BorrowedFd<'_>) -> nix::Result<Option<(Report, Option<OwnedFd>)>> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
+    let (n, fd) = loop {
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let r = match recvmsg::<()>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        ) {
+            Err(Errno::EINTR) => continue,
+            r => r?,
+        };
+        let mut fd = None;
+        for c in r.cmsgs()? {
+            if let ControlMessageOwned::ScmRights(fds) = c {
+                for raw in fds {
+                    // SAFETY: the kernel just installed this fd in our table; we own it.
+                    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                    fd.get_or_insert(owned);
+                }
+            }
+        }
+        break (r.bytes, fd);
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    let report = serde_json::from_slice(&buf[..n]).map_err(|_| Errno::EBADMSG)?;
+    Ok(Some((report, fd)))
+}
+
+fn close_range_cloexec(first: u32) {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
+}
+
+/// `exec -t` in the foreground: our stdin to the pty, the pty to our stdout, until the process
+/// exits; then its status.
+fn relay(master: OwnedFd, pid: Pid) -> Result<u8, ExecError> {
+    use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+    let stdin = std::io::stdin();
+    let saved = if nix::unistd::isatty(stdin.as_fd()).unwrap_or(false) {
+        copy_winsize(stdin.as_fd(), master.as_fd());
+        tcgetattr(stdin.as_fd()).ok().inspect(|t| {
+            let mut raw = t.clone();
+            cfmakeraw(&mut raw);
+            let _ = tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &raw);
+        })
+    } else {
+        None
+    };
+    let process = PidFd::open(pid.as_raw()).map_err(|e| ExecError::io("pidfd_open", e))?;
+    let input = master
+        .try_clone()
+        .map_err(|e| ExecError::io("dup pty master", e))?;
+    // Blocks in read(stdin) until the end; it dies with us.
+    std::thread::spawn(move || {
+        let mut to = std::fs::File::from(input);
+        let mut buf = [0u8; 4096];
+        let mut stdin = std::io::stdin().lock();
+        while let Ok(n) = stdin.read(&mut buf) {
+            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    pump(&master, &process);
+    if let Some(t) = saved {
+        let _ = tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &t);
+    }
+    Ok(reap(pid))
+}
+
+/// Copy the pty's output to stdout until the process has exited and its output is drained.
+fn pump(master: &OwnedFd, process: &PidFd) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut out = std::io::stdout().lock();
+    let mut buf = [0u8; 4096];
+    let mut exited = false;
+    loop {
+        let (readable, dead) = {
+            let mut fds = [
+                PollFd::new(master.as_fd(), PollFlags::POLLIN),
+                PollFd::new(process.as_fd(), PollFlags::POLLIN),
+            ];
+            // Once the process is gone, whatever it wrote is already in the pty: drain it
+            // without blocking on descendants that may keep the slave open.
+            let timeout = if exited {
+                PollTimeout::ZERO
+            } else {
+                PollTimeout::NONE
+            };
+            match poll(&mut fds, timeout) {
+                Ok(_) => {}
+                Err(Errno::EINTR) => continue,
+                Err(_) => return,
+            }
+            (
+                fds[0].revents().is_some_and(|r| !r.is_empty()),
+                fds[1].revents().is_some_and(|r| !r.is_empty()),
+            )
+        };
+        if readable {
+            match nix::unistd::read(master, &mut buf) {
+                Ok(0) | Err(Errno::EIO) => return,
+                Ok(n) => {
+                    if out.write_all(&buf[..n]).and_then(|_| out.flush()).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Err(Errno::EINTR | Errno::EAGAIN) => continue,
+                Err(_) => return,
+            }
+        }
+        if exited {
+            return;
+        }
+        exited = dead;
+    }
+}
+
+fn copy_winsize(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ/TIOCSWINSZ read and write one winsize through a valid pointer.
+    unsafe {
+        if libc::ioctl(
+            from.as_raw_fd(),
+            libc::TIOCGWINSZ,
+            &mut ws as *mut libc::winsize,
+        ) == 0
+        {
+            libc::ioctl(
+                to.as_raw_fd(),
+                libc::TIOCSWINSZ,
+                &ws as *const libc::winsize,
+            );
+        }
+    }
+}
+
+/// Running from a sealed memfd copy of ourselves (CVE-2019-5736).
+mod sealed {
+    use super::*;
+    use nix::fcntl::{fcntl, FcntlArg, SealFlag};
+    use nix::sys::memfd::{memfd_create, MFdFlags};
+
+    /// memfd_create(2) MFD_EXEC (Linux 6.3): ask for an executable memfd explicitly, so a host
+    /// with vm.memfd_noexec=1 does not make it non-executable.
+    const MFD_EXEC: libc::c_uint = 0x10;
+
+    fn seals() -> SealFlag {
+        SealFlag::F_SEAL_SEAL
+            | SealFlag::F_SEAL_SHRINK
+            | SealFlag::F_SEAL_GROW
+            | SealFlag::F_SEAL_WRITE
+    }
+
+    /// Whether the running binary is a memfd nobody can write any more.
+    fn running_sealed() -> bool {
+        let Ok(exe) = std::fs::File::open("/proc/self/exe") else {
+            return false;
+        };
+        fcntl(&exe, FcntlArg::F_GET_SEALS)
+            .map(|s| SealFlag::from_bits_truncate(s).contains(seals()))
+            .unwrap_or(false)
+    }
+
+    /// Return if we already run sealed; otherwise re-exec ourselves, with the same arguments and
+    /// environment, from a sealed memfd copy. Checking the seals (not a marker) means a caller
+    /// cannot talk us out of it and a failed sealing cannot loop.
+    pub(super) fn ensure() -> Result<(), ExecError> {
+        if running_sealed() {
+            return Ok(());
+        }
+        let err = |what: &str| {
+            let what = what.to_string();
+            move |e: Errno| ExecError::io(what, e)
+        };
+        let base = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
+        let fd = match memfd_create(c"lxcri", base | MFdFlags::from_bits_retain(MFD_EXEC)) {
+            Err(Errno::EINVAL) => memfd_create(c"lxcri", base),
+            r => r,
+        }
+        .map_err(err("memfd_create"))?;
+        let mut copy = std::fs::File::from(fd);
+        let mut exe = std::fs::File::open("/proc/self/exe")
+            .map_err(|e| ExecError::io("open /proc/self/exe", e))?;
+        std::io::copy(&mut exe, &mut copy)
+            .map_err(|e| ExecError::io("copying /proc/self/exe", e))?;
+        fcntl(&copy, FcntlArg::F_ADD_SEALS(seals())).map_err(err("sealing the memfd"))?;
+        let argv = to_cstrings(std::env::args_os())?;
+        let envp = to_cstrings(std::env::vars_os().map(|(k, v)| {
+            let mut kv = k;
+            kv.push("=");
+            kv.push(v);
+            kv
+        }))?;
+        nix::unistd::execveat(
+            copy.as_fd(),
+            c"",
+            &argv,
+            &envp,
+            nix::fcntl::AtFlags::AT_EMPTY_PATH,
+        )
+        .map_err(err("re-executing from the sealed memfd"))?;
+        Ok(())
+    }
+
+    fn to_cstrings(items: impl Iterator<Item = OsString>) -> Result<Vec<CString>, ExecError> {
+        items
+            .map(|s| {
+                CString::new(s.into_vec())
+                    .map_err(|_| ExecError::Usage("argument or environment holds a NUL".into()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_container_process() {
+        let base: Process = serde_json::from_value(serde_json::json!({
+            "user": {"uid": 0, "gid": 0, "additionalGids": [5]},
+            "args": ["init"], "env": ["PATH=/bin", "A=1"], "cwd": "/",
+            "terminal": true,
+            "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                             "permitted": ["CAP_KILL"]}
+        }))
+        .expect("process");
+        let opts = ExecOptions {
+            args: vec!["sh".into(), "-c".into(), "true".into()],
+            env: vec!["B=2".into()],
+            cwd: Some("/tmp".into()),
+            user: Some("1000:100".into()),
+            additional_gids: vec![7],
+            caps: vec!["net_admin".into()],
+            no_new_privs: true,
+            ..Default::default()
+        };
+        let p = build_process(&base, &opts).expect("build");
+        assert_eq!(p.args().as_ref().expect("args")[0], "sh");
+        assert_eq!(
+            p.env().as_ref().expect("env"),
+            &vec!["PATH=/bin".to_string(), "A=1".into(), "B=2".into()]
+        );
+        assert_eq!(p.cwd(), Path::new("/tmp"));
+        assert_eq!(p.terminal(), Some(false));
+        assert_eq!((p.user().uid(), p.user().gid()), (1000, 100));
+        assert_eq!(p.user().additional_gids(), &Some(vec![5, 7]));
+        assert_eq!(p.no_new_privileges(), Some(true));
+        let caps = p.capabilities().as_ref().expect("caps");
+        assert!(caps
+            .bounding()
+            .as_ref()
+            .expect("bounding")
+            .contains(&Capability::NetAdmin));
+        assert!(caps
+            .effective()
+            .as_ref()
+            .expect("effective")
+            .contains(&Capability::Kill));
+    }
+
+    #[test]
+    fn user_and_lsm_flags() {
+        assert_eq!(parse_user("5").expect("uid"), (5, None));
+        assert_eq!(parse_user("5:6").expect("uid:gid"), (5, Some(6)));
+        assert!(parse_user("root").is_err());
+        assert!(lsm_value(Some("p"), None, false, "apparmor").is_err());
+        assert_eq!(
+            lsm_value(None, Some("p"), false, "apparmor").expect("ok"),
+            None
+        );
+        assert_eq!(
+            lsm_value(Some("p"), None, true, "apparmor").expect("ok"),
+            Some("p".into())
+        );
+    }
+}
