@@ -292,12 +292,24 @@ fn create_options(a: &CreateArgs) -> CreateOptions {
     }
 }
 
+/// The liblxc version as the monitor, the only process that loads liblxc, reports it.
+fn liblxc_version(libexec: &Path) -> String {
+    std::process::Command::new(libexec.join(lxcri::layout::START_BIN))
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown (lxcri-start not found)".into())
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     if cli.version {
+        let libexec = cli.libexec.clone().unwrap_or_else(default_libexec);
         println!(
             "lxcri version {}\nliblxc version {}\nspec: {}",
             env!("CARGO_PKG_VERSION"),
-            lxcri::lxc::version(),
+            liblxc_version(&libexec),
             lxcri::state::OCI_VERSION
         );
         return Ok(0);
