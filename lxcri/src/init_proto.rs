@@ -33,6 +33,15 @@ pub struct InitConfig {
     /// OCI state JSON given to the startContainer hooks on stdin.
     #[serde(default)]
     pub state_json: String,
+    /// `domainname`: set by init in the container's (new) uts namespace.
+    #[serde(default)]
+    pub domainname: Option<String>,
+    /// `linux.rootfsPropagation`: applied by init to the container's "/".
+    #[serde(default)]
+    pub rootfs_propagation: Option<String>,
+    /// `linux.personality`: set by the finishing function just before execve.
+    #[serde(default)]
+    pub personality: Option<oci_spec::runtime::LinuxPersonality>,
 }
 
 /// The message init sends once on `init.sock`.
