@@ -117,7 +117,10 @@ fn container_settings(config: &InitConfig) -> Result<(), lxcri::process::Process
         lxcri::process::setup::set_domainname(name)?;
     }
     if let Some(p) = &config.rootfs_propagation {
-        lxcri::process::setup::set_root_propagation(p)?;
+        lxcri::process::setup::set_propagation("/", p)?;
+    }
+    for (dest, p) in &config.mount_propagation {
+        lxcri::process::setup::set_propagation(dest, p)?;
     }
     Ok(())
 }

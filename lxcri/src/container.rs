@@ -235,6 +235,7 @@ impl Runtime {
                 .as_ref()
                 .and_then(|l| l.rootfs_propagation().clone())
                 .filter(|p| !p.is_empty()),
+            mount_propagation: spec::mount_propagation(spec),
             personality: spec.linux().as_ref().and_then(|l| l.personality().clone()),
         };
         let init_json =

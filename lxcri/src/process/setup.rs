@@ -32,12 +32,13 @@ pub fn propagation_flags(value: &str) -> Result<MsFlags, ProcessError> {
     Ok(flag | recursive)
 }
 
-/// Set the propagation of the container's "/" (the caller has pivoted into it).
-pub fn set_root_propagation(value: &str) -> Result<(), ProcessError> {
+/// Set the propagation of the mount at `path` in the container (the caller has pivoted into
+/// it, so symlinks resolve inside the container).
+pub fn set_propagation(path: &str, value: &str) -> Result<(), ProcessError> {
     let flags = propagation_flags(value)?;
-    nix::mount::mount::<str, str, str, str>(None, "/", None, flags, None).map_err(|source| {
+    nix::mount::mount::<str, str, str, str>(None, path, None, flags, None).map_err(|source| {
         ProcessError::Setup {
-            what: format!("setting the propagation of / to {value}"),
+            what: format!("setting the propagation of {path} to {value}"),
             source,
         }
     })

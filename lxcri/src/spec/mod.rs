@@ -26,7 +26,9 @@ use crate::layout::{RuntimeDir, INIT, PRIVATE_DIR};
 
 pub use cgroup_path::cgroup_dir;
 pub use error::SpecError;
-pub use mounts::{escape_fstab, recursive_readonly_mounts, FilteredOption, MOUNT_OPTION_FILTER};
+pub use mounts::{
+    escape_fstab, mount_propagation, recursive_readonly_mounts, FilteredOption, MOUNT_OPTION_FILTER,
+};
 pub use namespaces::ns_proc_name;
 
 /// liblxc config items in the order they must be applied.

@@ -264,6 +264,32 @@ fn strip_root(p: &Path) -> PathBuf {
         .collect()
 }
 
+/// (destination, option) of every propagation option of `mounts`, in order, for lxcri-init.
+pub fn mount_propagation(spec: &Spec) -> Vec<(String, String)> {
+    const PROPAGATION: &[&str] = &[
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+        "unbindable",
+        "runbindable",
+    ];
+    let mut out = Vec::new();
+    for m in spec.mounts().as_deref().unwrap_or_default() {
+        let Some(dest) = m.destination().to_str() else {
+            continue;
+        };
+        for o in m.options().as_deref().unwrap_or_default() {
+            if PROPAGATION.contains(&o.as_str()) {
+                out.push((dest.to_string(), o.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// Destinations of the mounts with the `rro` option, for lxcri-hook to make recursively
 /// read-only once liblxc has mounted everything.
 pub fn recursive_readonly_mounts(spec: &Spec) -> Vec<String> {
