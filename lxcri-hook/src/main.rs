@@ -49,6 +49,7 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     sysctl::apply(&root, &cfg.sysctl)?;
     masks::mask(&root, &cfg.masked_paths)?;
     masks::readonly(&root, &cfg.readonly_paths)?;
+    masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
     if cfg.root_readonly {
         masks::root_readonly(&root)?;
     }

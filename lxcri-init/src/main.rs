@@ -98,14 +98,31 @@ fn run() -> i32 {
     if let Err(text) = hidden {
         return fail(exec, &text, 1);
     }
+    if let Err(e) = container_settings(&config) {
+        return fail(exec, &e.to_string(), 1);
+    }
     if let Err(text) = hooks::run_all(&config.start_container_hooks, &config.state_json) {
         return fail(exec, &text, 1);
     }
     let filter = seccomp.as_deref().map(|b| (b, config.seccomp_flags));
-    match lxcri::process::finish(&config.process, filter) {
+    match lxcri::process::finish_with(&config.process, filter, config.personality.as_ref()) {
         Ok(never) => match never {},
         Err(e) => fail(exec, &e.to_string(), e.exit_code()),
     }
+}
+
+/// What init applies once for the whole container (translation has validated both values).
+fn container_settings(config: &InitConfig) -> Result<(), lxcri::process::ProcessError> {
+    if let Some(name) = &config.domainname {
+        lxcri::process::setup::set_domainname(name)?;
+    }
+    if let Some(p) = &config.rootfs_propagation {
+        lxcri::process::setup::set_propagation("/", p)?;
+    }
+    for (dest, p) in &config.mount_propagation {
+        lxcri::process::setup::set_propagation(dest, p)?;
+    }
+    Ok(())
 }
 
 /// Everything up to the ready message; the error text goes to create.

@@ -228,6 +228,15 @@ impl Runtime {
             seccomp_flags: seccomp.as_ref().map_or(0, |f| f.flags),
             start_container_hooks: hooks.start_container().clone().unwrap_or_default(),
             state_json: state_json.clone(),
+            // Validated by translation.
+            domainname: spec.domainname().clone().filter(|d| !d.is_empty()),
+            rootfs_propagation: spec
+                .linux()
+                .as_ref()
+                .and_then(|l| l.rootfs_propagation().clone())
+                .filter(|p| !p.is_empty()),
+            mount_propagation: spec::mount_propagation(spec),
+            personality: spec.linux().as_ref().and_then(|l| l.personality().clone()),
         };
         let init_json =
             serde_json::to_vec(&init_config).map_err(|e| Error::io("init.json", e.into()))?;
@@ -249,6 +258,7 @@ impl Runtime {
                 .unwrap_or_default(),
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
+            recursive_readonly: spec::recursive_readonly_mounts(spec),
             root_readonly: spec
                 .root()
                 .as_ref()

@@ -25,6 +25,9 @@ pub struct HookConfig {
     /// `linux.readonlyPaths`.
     #[serde(default)]
     pub readonly_paths: Vec<String>,
+    /// Destinations of mounts with the `rro` option: made read-only with all their submounts.
+    #[serde(default)]
+    pub recursive_readonly: Vec<String>,
     /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
     #[serde(default)]
     pub root_readonly: bool,

@@ -33,6 +33,20 @@ pub struct InitConfig {
     /// OCI state JSON given to the startContainer hooks on stdin.
     #[serde(default)]
     pub state_json: String,
+    /// `domainname`: set by init in the container's (new) uts namespace.
+    #[serde(default)]
+    pub domainname: Option<String>,
+    /// `linux.rootfsPropagation`: applied by init to the container's "/".
+    #[serde(default)]
+    pub rootfs_propagation: Option<String>,
+    /// (destination, option) of every propagation option (`rshared`, `slave`, ...) of `mounts`,
+    /// in order: liblxc makes the whole tree shared after it mounts them, so init sets them
+    /// again once it runs in the container, after `rootfs_propagation`.
+    #[serde(default)]
+    pub mount_propagation: Vec<(String, String)>,
+    /// `linux.personality`: set by the finishing function just before execve.
+    #[serde(default)]
+    pub personality: Option<oci_spec::runtime::LinuxPersonality>,
 }
 
 /// The message init sends once on `init.sock`.

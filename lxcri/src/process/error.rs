@@ -47,6 +47,20 @@ pub enum ProcessError {
     BadSeccomp(String),
     #[error("loading seccomp filter: {0}")]
     Seccomp(Errno),
+    #[error("invalid {what} {value:?}: {reason}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("setting the scheduler policy {policy}: {source}")]
+    Scheduler { policy: String, source: Errno },
+    #[error("setting the I/O priority (ioprio value {value:#x}): {source}")]
+    IoPriority { value: i32, source: Errno },
+    #[error("setting the personality {persona:#x}: {source}")]
+    Personality { persona: u64, source: Errno },
+    #[error("{what}: {source}")]
+    Setup { what: String, source: Errno },
     #[error("setting up the terminal: {step}: {source}")]
     Terminal { step: &'static str, source: Errno },
 }

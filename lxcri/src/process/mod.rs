@@ -9,16 +9,19 @@ mod error;
 mod exec;
 pub mod pty;
 mod rlimits;
+mod sched;
 mod seccomp_load;
+pub mod setup;
 mod user;
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 
-use oci_spec::runtime::Process;
+use oci_spec::runtime::{LinuxPersonality, Process};
 
 pub use error::ProcessError;
 pub use exec::{find_executable, DEFAULT_PATH};
+pub use sched::{ioprio_value, persona, sched_attr, SchedAttr};
 
 /// Finish the current process as the OCI `process` says and execve it. Never returns on success.
 ///
@@ -27,6 +30,15 @@ pub use exec::{find_executable, DEFAULT_PATH};
 pub fn finish(
     process: &Process,
     seccomp: Option<(&[u8], u32)>,
+) -> Result<Infallible, ProcessError> {
+    finish_with(process, seccomp, None)
+}
+
+/// [`finish`], also setting `linux.personality` (which is the container's, not the process's).
+pub fn finish_with(
+    process: &Process,
+    seccomp: Option<(&[u8], u32)>,
+    personality: Option<&LinuxPersonality>,
 ) -> Result<Infallible, ProcessError> {
     let env: Vec<String> = process.env().clone().unwrap_or_default();
     let args = match process.args() {
@@ -47,9 +59,31 @@ pub fn finish(
         .transpose()?;
     let no_new_privs = process.no_new_privileges().unwrap_or(false);
     let cwd = container_cwd(process.cwd());
+    let sched = process
+        .scheduler()
+        .as_ref()
+        .map(|s| sched::sched_attr(s).map(|a| (a, s.policy().to_string())))
+        .transpose()?;
+    let ioprio = process
+        .io_priority()
+        .as_ref()
+        .map(sched::ioprio_value)
+        .transpose()?;
+    let persona = personality.map(sched::persona).transpose()?;
 
     // Raising a hard limit needs CAP_SYS_RESOURCE, which the process may be about to lose.
     rlimits::apply(&limits)?;
+    // Real-time policies, negative nice values and the real-time I/O class need CAP_SYS_NICE or
+    // CAP_SYS_ADMIN; and all of these go before any seccomp filter that might refuse them.
+    if let Some((attr, policy)) = &sched {
+        sched::set_sched_attr(attr, policy)?;
+    }
+    if let Some(value) = ioprio {
+        sched::set_ioprio(value)?;
+    }
+    if let Some(p) = persona {
+        sched::set_persona(p)?;
+    }
 
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
     // it (as runc does); with no_new_privs it goes last so it filters only the process itself.

@@ -29,6 +29,19 @@ pub enum SpecError {
     MappingsWithoutUserNamespace,
     #[error("a hostname can only be set in a new uts namespace")]
     HostnameWithoutUtsNamespace,
+    #[error("a domainname can only be set in a new uts namespace")]
+    DomainnameWithoutUtsNamespace,
+    #[error("linux.timeOffsets needs a new time namespace")]
+    TimeOffsetsWithoutTimeNamespace,
+    #[error("linux.netDevices needs a new network namespace")]
+    NetDevicesWithoutNetworkNamespace,
+    #[error("{field} is set but {lsm} is not enabled on this host")]
+    LsmDisabled {
+        field: &'static str,
+        lsm: &'static str,
+    },
+    #[error(transparent)]
+    Process(#[from] crate::process::ProcessError),
 
     #[error("mount destination {0:?} must not be the container's root")]
     MountOnRoot(PathBuf),

@@ -7,6 +7,7 @@
 mod cgroup_path;
 mod error;
 mod idmap;
+mod linux_fields;
 mod mounts;
 mod namespaces;
 mod process;
@@ -25,7 +26,9 @@ use crate::layout::{RuntimeDir, INIT, PRIVATE_DIR};
 
 pub use cgroup_path::cgroup_dir;
 pub use error::SpecError;
-pub use mounts::{escape_fstab, FilteredOption, MOUNT_OPTION_FILTER};
+pub use mounts::{
+    escape_fstab, mount_propagation, recursive_readonly_mounts, FilteredOption, MOUNT_OPTION_FILTER,
+};
 pub use namespaces::ns_proc_name;
 
 /// liblxc config items in the order they must be applied.
@@ -58,6 +61,14 @@ pub trait Host {
     fn resolve_in_rootfs(&self, rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError>;
     /// Whether a bind-mount source on the host is a directory (decides create=dir vs create=file).
     fn is_dir(&self, path: &Path) -> bool;
+    /// Whether AppArmor is enabled (decides whether `apparmorProfile` can be applied).
+    fn apparmor_enabled(&self) -> bool {
+        false
+    }
+    /// Whether SELinux is enabled.
+    fn selinux_enabled(&self) -> bool {
+        false
+    }
 }
 
 /// The real host: resolves inside the rootfs on disk.
@@ -69,6 +80,14 @@ impl Host for RealHost {
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+    fn apparmor_enabled(&self) -> bool {
+        std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+            .is_ok_and(|s| s.trim() == "Y")
+    }
+    fn selinux_enabled(&self) -> bool {
+        // selinuxfs is mounted exactly when SELinux is enabled.
+        Path::new("/sys/fs/selinux/enforce").exists()
     }
 }
 
@@ -125,6 +144,7 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     items.push("lxc.log.file", path_str(&ctx.rundir.lxc_log())?);
 
     namespaces::translate(&ns, &mut items)?;
+    linux_fields::translate(spec, &ns, ctx.host, &mut items)?;
     idmap::translate(spec, &ns, &mut items)?;
 
     let mounts = mounts::translate(spec, &rootfs, ctx)?;

@@ -213,10 +213,13 @@ fn filter_options(opts: &[String], dest: &Path) -> Vec<String> {
                 }
             }
             Some((_, FilteredOption::Replace(with))) => {
-                tracing::warn!(
-                    "mount {}: option {opt:?} applied as {with:?} (not to submounts)",
-                    dest.display()
-                );
+                // rro: liblxc mounts the top read-only, lxcri-hook the submounts.
+                if name != "rro" {
+                    tracing::warn!(
+                        "mount {}: option {opt:?} applied as {with:?} (not to submounts)",
+                        dest.display()
+                    );
+                }
                 if !out.iter().any(|o| o == with) {
                     out.push((*with).to_string());
                 }
@@ -258,6 +261,50 @@ fn dev_size(opts: &[String]) -> Result<Option<u64>, SpecError> {
 fn strip_root(p: &Path) -> PathBuf {
     p.components()
         .filter(|c| !matches!(c, Component::RootDir | Component::CurDir))
+        .collect()
+}
+
+/// (destination, option) of every propagation option of `mounts`, in order, for lxcri-init.
+pub fn mount_propagation(spec: &Spec) -> Vec<(String, String)> {
+    const PROPAGATION: &[&str] = &[
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+        "unbindable",
+        "runbindable",
+    ];
+    let mut out = Vec::new();
+    for m in spec.mounts().as_deref().unwrap_or_default() {
+        let Some(dest) = m.destination().to_str() else {
+            continue;
+        };
+        for o in m.options().as_deref().unwrap_or_default() {
+            if PROPAGATION.contains(&o.as_str()) {
+                out.push((dest.to_string(), o.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Destinations of the mounts with the `rro` option, for lxcri-hook to make recursively
+/// read-only once liblxc has mounted everything.
+pub fn recursive_readonly_mounts(spec: &Spec) -> Vec<String> {
+    spec.mounts()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| {
+            m.options()
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|o| o == "rro")
+        })
+        .filter_map(|m| m.destination().to_str().map(str::to_string))
         .collect()
 }
 

@@ -19,6 +19,13 @@ pub(crate) fn translate(spec: &Spec, items: &mut Items) -> Result<(), SpecError>
         }
         items.push("lxc.proc.oom_score_adj", adj.to_string());
     }
+    // Checked again where they are applied; here so that create fails, not start.
+    if let Some(s) = process.scheduler() {
+        crate::process::sched_attr(s)?;
+    }
+    if let Some(p) = process.io_priority() {
+        crate::process::ioprio_value(p)?;
+    }
     // Unknown rlimit types and capability names are already rejected when config.json is
     // parsed (oci-spec has closed enums for both); what is left is what the kernel would
     // refuse at setrlimit time.

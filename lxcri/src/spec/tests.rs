@@ -667,3 +667,175 @@ fn cgroup_dir_items() {
         Err(SpecError::InvalidCgroupsPath { .. })
     ));
 }
+
+fn err(s: &Spec) -> String {
+    run_with(s, &hybrid(), false).unwrap_err().to_string()
+}
+
+#[test]
+fn domainname_needs_new_uts_namespace() {
+    run(&spec(json!({"domainname": "example.org"})), &hybrid());
+    let s = spec(json!({
+        "domainname": "example.org", "hostname": null,
+        "linux": {"namespaces": [{"type": "mount"}]}
+    }));
+    assert!(err(&s).contains("domainname can only be set in a new uts namespace"));
+}
+
+#[test]
+fn personality_flags_and_domains() {
+    run(
+        &spec(json!({"linux": {"personality": {"domain": "LINUX32"}}})),
+        &hybrid(),
+    );
+    let s = spec(json!({"linux": {"personality": {"domain": "LINUX", "flags": ["X"]}}}));
+    assert!(err(&s).contains("no personality flags are supported"));
+}
+
+#[test]
+fn rootfs_propagation_values() {
+    for p in ["shared", "rslave", "private", "runbindable"] {
+        run(&spec(json!({"linux": {"rootfsPropagation": p}})), &hybrid());
+    }
+    let s = spec(json!({"linux": {"rootfsPropagation": "sideways"}}));
+    assert!(err(&s).contains("linux.rootfsPropagation"));
+}
+
+#[test]
+fn time_offsets_translate_to_liblxc_keys() {
+    let ns = json!([{"type": "mount"}, {"type": "uts"}, {"type": "time"}]);
+    let items = run(
+        &spec(json!({"linux": {"namespaces": ns, "timeOffsets": {
+            "boottime": {"secs": 86400}, "monotonic": {"secs": 0, "nanosecs": 500}
+        }}})),
+        &hybrid(),
+    );
+    assert_eq!(one(&items, "lxc.time.offset.boot"), "86400s");
+    assert_eq!(one(&items, "lxc.time.offset.monotonic"), "500ns");
+    assert!(one(&items, "lxc.namespace.clone").contains("time"));
+    let items = run(
+        &spec(json!({"linux": {"namespaces": ns, "timeOffsets": {"boottime": {"secs": -5}}}})),
+        &hybrid(),
+    );
+    assert_eq!(one(&items, "lxc.time.offset.boot"), "-5s");
+    // liblxc applies seconds or nanoseconds, never both.
+    let both = spec(json!({"linux": {"namespaces": ns, "timeOffsets": {
+        "boottime": {"secs": 1, "nanosecs": 1}
+    }}}));
+    assert!(err(&both).contains("not both"));
+    let unknown =
+        spec(json!({"linux": {"namespaces": ns, "timeOffsets": {"realtime": {"secs": 1}}}}));
+    assert!(err(&unknown).contains("expected boottime or monotonic"));
+    let no_ns = spec(json!({"linux": {"timeOffsets": {"boottime": {"secs": 1}}}}));
+    assert!(err(&no_ns).contains("needs a new time namespace"));
+}
+
+#[test]
+fn net_devices_become_phys_networks() {
+    let items = run(
+        &spec(json!({"linux": {"netDevices": {
+            "eth1": {"name": "inner0"}, "dummy0": {}
+        }}})),
+        &hybrid(),
+    );
+    assert_eq!(one(&items, "lxc.net.0.type"), "empty");
+    // Sorted by host name: deterministic numbering.
+    assert_eq!(one(&items, "lxc.net.1.type"), "phys");
+    assert_eq!(one(&items, "lxc.net.1.link"), "dummy0");
+    assert_eq!(one(&items, "lxc.net.1.name"), "dummy0");
+    assert_eq!(one(&items, "lxc.net.2.link"), "eth1");
+    assert_eq!(one(&items, "lxc.net.2.name"), "inner0");
+    let bad = spec(json!({"linux": {"netDevices": {"eth1": {"name": "a/b"}}}}));
+    assert!(err(&bad).contains("not a valid network interface name"));
+    let dup = spec(json!({"linux": {"netDevices": {"a": {"name": "x"}, "b": {"name": "x"}}}}));
+    assert!(err(&dup).contains("more than one device"));
+    let host_net = spec(json!({"linux": {
+        "namespaces": [{"type": "mount"}, {"type": "uts"}],
+        "netDevices": {"eth1": {}}
+    }}));
+    assert!(err(&host_net).contains("needs a new network namespace"));
+}
+
+#[test]
+fn lsm_labels_without_lsm_are_refused() {
+    let aa = spec(json!({"process": {"apparmorProfile": "p"}}));
+    assert!(err(&aa).contains("process.apparmorProfile is set but AppArmor is not enabled"));
+    let se = spec(json!({"process": {"selinuxLabel": "a:b:c:s0"}}));
+    assert!(err(&se).contains("process.selinuxLabel is set but SELinux is not enabled"));
+    let ml = spec(json!({"linux": {"mountLabel": "a:b:c:s0"}}));
+    assert!(err(&ml).contains("linux.mountLabel is set but SELinux is not enabled"));
+    // Empty strings mean "none".
+    run(
+        &spec(json!({"process": {"apparmorProfile": "", "selinuxLabel": ""}})),
+        &hybrid(),
+    );
+}
+
+#[test]
+fn scheduler_and_io_priority_are_validated() {
+    run(
+        &spec(json!({"process": {
+            "scheduler": {"policy": "SCHED_BATCH", "nice": 5},
+            "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 4}
+        }})),
+        &hybrid(),
+    );
+    let cases = [
+        (
+            json!({"scheduler": {"policy": "SCHED_FIFO"}}),
+            "between 1 and 99",
+        ),
+        (
+            json!({"scheduler": {"policy": "SCHED_OTHER", "priority": 3}}),
+            "must be 0",
+        ),
+        (
+            json!({"scheduler": {"policy": "SCHED_OTHER", "nice": 20}}),
+            "-20 and 19",
+        ),
+        (
+            json!({"scheduler": {"policy": "SCHED_ISO"}}),
+            "no such policy",
+        ),
+        (
+            json!({"scheduler": {"policy": "SCHED_DEADLINE"}}),
+            "needs a runtime",
+        ),
+        (
+            json!({"scheduler": {"policy": "SCHED_RR", "priority": 5, "runtime": 10}}),
+            "only apply to SCHED_DEADLINE",
+        ),
+        (
+            json!({"ioPriority": {"class": "IOPRIO_CLASS_RT", "priority": 8}}),
+            "between 0 and 7",
+        ),
+    ];
+    for (process, needle) in cases {
+        let e = err(&spec(json!({ "process": process })));
+        assert!(e.contains(needle), "{process}: {e}");
+    }
+}
+
+#[test]
+fn rro_and_propagation_lists_for_hook_and_init() {
+    let s = spec(json!({"mounts": [
+        {"destination": "/a", "type": "bind", "source": "/host/dir", "options": ["rbind", "rro", "rslave"]},
+        {"destination": "/b", "type": "bind", "source": "/host/dir", "options": ["bind", "ro", "shared"]}
+    ]}));
+    assert_eq!(recursive_readonly_mounts(&s), vec!["/a".to_string()]);
+    assert_eq!(
+        mount_propagation(&s),
+        vec![
+            ("/a".into(), "rslave".into()),
+            ("/b".into(), "shared".into())
+        ]
+    );
+    // liblxc still mounts the top of an rro mount read-only.
+    let items = run(&s, &hybrid());
+    let a = values(&items, "lxc.mount.entry")
+        .into_iter()
+        .find(|e| e.contains(" a "))
+        .expect("entry for /a")
+        .to_string();
+    assert!(a.contains(",ro") && !a.contains("rro"), "{a}");
+}
