@@ -417,8 +417,8 @@ impl Runtime {
 
         let state_json = self.state_json(&st, Status::Running);
         for h in &st.poststart {
-            if let Err(e) = hooks::run(h, &state_json) {
-                warn!(id = %id, "poststart hook failed: {e}");
+            if let Err(e) = hooks::run("poststart", h, &state_json) {
+                warn!(id = %id, "{e}");
             }
         }
         Ok(())
@@ -559,8 +559,8 @@ impl Runtime {
         if let Some(st) = &st {
             let state_json = self.state_json(st, Status::Stopped);
             for h in &st.poststop {
-                if let Err(e) = hooks::run(h, &state_json) {
-                    warn!(id = %id, "poststop hook failed: {e}");
+                if let Err(e) = hooks::run("poststop", h, &state_json) {
+                    warn!(id = %id, "{e}");
                 }
             }
         }
@@ -827,7 +827,7 @@ pub(crate) fn write_pid_file(path: &Path, pid: i32) -> Result<(), Error> {
 
 /// Mark every fd from `first` up close-on-exec, so only stdio and the preserved fds reach the
 /// container through liblxc (which keeps inherited fds: `want_close_all_fds(false)`).
-fn close_range_cloexec(first: u32) {
+pub(crate) fn close_range_cloexec(first: u32) {
     const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
     // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
     unsafe {

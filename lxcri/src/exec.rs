@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use tracing::debug;
 
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::container::Runtime;
+use crate::container::{close_range_cloexec, Runtime};
 use crate::error::Error;
 use crate::id::ContainerId;
 use crate::init_proto::InitConfig;
@@ -608,19 +608,6 @@ fn recv(sock: BorrowedFd<'_>) -> nix::Result<Option<(Report, Option<OwnedFd>)>> 
     }
     let report = serde_json::from_slice(&buf[..n]).map_err(|_| Errno::EBADMSG)?;
     Ok(Some((report, fd)))
-}
-
-fn close_range_cloexec(first: u32) {
-    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
-    unsafe {
-        libc::syscall(
-            libc::SYS_close_range,
-            first as libc::c_uint,
-            libc::c_uint::MAX,
-            CLOSE_RANGE_CLOEXEC,
-        )
-    };
 }
 
 /// `exec -t` in the foreground: our stdin to the pty, the pty to our stdout, until the process

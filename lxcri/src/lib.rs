@@ -4,6 +4,7 @@
 //! finishing) are what the static `lxcri-init` and `lxcri-hook` link; everything else needs liblxc.
 
 pub mod hook_proto;
+pub mod hooks;
 pub mod id;
 pub mod init_proto;
 pub mod layout;
@@ -17,8 +18,6 @@ pub mod container;
 pub mod error;
 #[cfg(feature = "runtime")]
 pub mod exec;
-#[cfg(feature = "runtime")]
-pub mod hooks;
 #[cfg(feature = "runtime")]
 pub mod lock;
 #[cfg(feature = "runtime")]
