@@ -157,13 +157,17 @@ fn write_all(writes: &[Write]) -> Result<(), Error> {
 
 fn write_one((path, value): &Write) -> Result<(), Error> {
     let err = |e| Error::io(format!("cannot write {value:?} to {}", path.display()), e);
-    match std::fs::write(path, value) {
-        // Without CFQ the v1 weight lives in BFQ's file (runc looks there too).
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.ends_with("blkio.weight") => {
-            std::fs::write(path.with_file_name("blkio.bfq.weight"), value).map_err(err)
+    if path.ends_with("blkio.weight") && !path.exists() {
+        // Without CFQ the v1 weight lives in BFQ's file; with neither scheduler (none,
+        // mq-deadline) there is no weight to set, and runc succeeds without one too.
+        let bfq = path.with_file_name("blkio.bfq.weight");
+        if bfq.exists() {
+            return std::fs::write(&bfq, value).map_err(err);
         }
-        r => r.map_err(err),
+        tracing::warn!("blkio weight {value} ignored: the I/O scheduler has no weights");
+        return Ok(());
     }
+    std::fs::write(path, value).map_err(err)
 }
 
 /// The resources now in force: the last update's, else the bundle's.

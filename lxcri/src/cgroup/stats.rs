@@ -18,10 +18,32 @@ fn zero(n: &u64) -> bool {
 #[derive(Debug, Default, Serialize)]
 pub struct Stats {
     pub cpu: Cpu,
+    pub cpuset: CpuSet,
     pub memory: Memory,
     pub pids: Pids,
     pub blkio: Blkio,
     pub hugetlb: BTreeMap<String, Hugetlb>,
+    /// Always empty: lxcri does not manage Intel RDT (runc prints `{}` without it too).
+    pub intel_rdt: BTreeMap<String, u64>,
+    /// Always null, as in runc's output for a container whose interfaces it does not track.
+    pub network_interfaces: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CpuSet {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpus: Vec<u16>,
+    pub cpu_exclusive: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mems: Vec<u16>,
+    pub mem_hardwall: u64,
+    pub mem_exclusive: u64,
+    pub memory_migrate: u64,
+    pub memory_spread_page: u64,
+    pub memory_spread_slab: u64,
+    pub memory_pressure: u64,
+    pub sched_load_balance: u64,
+    pub sched_relax_domain_level: i64,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -239,6 +261,22 @@ pub(crate) fn page_size_name(kb: u64) -> String {
     format!("{v}{}", UNITS[u])
 }
 
+/// A cpuset list ("0-3,6") as the single numbers.
+pub(crate) fn parse_cpu_list(text: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(a), Ok(b)) = (a.trim().parse::<u16>(), b.trim().parse::<u16>()) {
+            out.extend(a..=b);
+        }
+    }
+    out
+}
+
+fn cpu_list(path: &Path) -> Vec<u16> {
+    read(path).map(|t| parse_cpu_list(&t)).unwrap_or_default()
+}
+
 /// Clock ticks per second, the unit of v1 cpuacct.stat.
 fn clock_ticks() -> u64 {
     // SAFETY: sysconf has no preconditions and touches no memory of ours.
@@ -254,6 +292,8 @@ impl CgroupPaths {
             Mode::V2 => {
                 if let Some(dir) = &self.v2 {
                     v2_cpu_memory_pids_io(dir, &mut s);
+                    s.cpuset.cpus = cpu_list(&dir.join("cpuset.cpus.effective"));
+                    s.cpuset.mems = cpu_list(&dir.join("cpuset.mems.effective"));
                     v2_hugetlb(dir, &mut s);
                 }
             }
@@ -288,6 +328,23 @@ impl CgroupPaths {
             t.periods = st.get("nr_periods").copied().unwrap_or(0);
             t.throttled_periods = st.get("nr_throttled").copied().unwrap_or(0);
             t.throttled_time = st.get("throttled_time").copied().unwrap_or(0);
+        }
+        if let Some(d) = self.v1.get("cpuset") {
+            let c = &mut s.cpuset;
+            let f = |name: &str| num(&d.join(format!("cpuset.{name}")));
+            c.cpus = cpu_list(&d.join("cpuset.cpus"));
+            c.mems = cpu_list(&d.join("cpuset.mems"));
+            c.cpu_exclusive = f("cpu_exclusive");
+            c.mem_hardwall = f("mem_hardwall");
+            c.mem_exclusive = f("mem_exclusive");
+            c.memory_migrate = f("memory_migrate");
+            c.memory_spread_page = f("memory_spread_page");
+            c.memory_spread_slab = f("memory_spread_slab");
+            c.memory_pressure = f("memory_pressure");
+            c.sched_load_balance = f("sched_load_balance");
+            c.sched_relax_domain_level = read(&d.join("cpuset.sched_relax_domain_level"))
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0);
         }
         if let Some(d) = self.v1.get("memory") {
             let entry = |prefix: &str| MemoryEntry {
@@ -419,6 +476,8 @@ mod tests {
         assert_eq!(page_size_name(64), "64KB");
         assert_eq!(parse_num("max"), u64::MAX);
         assert_eq!(flat_keyed("cache 5\nrss 7\n")["rss"], 7);
+        assert_eq!(parse_cpu_list("0-2,5\n"), [0, 1, 2, 5]);
+        assert_eq!(parse_cpu_list(""), Vec::<u16>::new());
     }
 
     #[test]
@@ -429,6 +488,8 @@ mod tests {
             serde_json::json!({"kernel": 0, "user": 0})
         );
         assert_eq!(v["pids"], serde_json::json!({}));
+        assert_eq!(v["intel_rdt"], serde_json::json!({}));
+        assert_eq!(v["network_interfaces"], serde_json::Value::Null);
         assert_eq!(
             v["memory"]["usage"],
             serde_json::json!({"limit": 0, "failcnt": 0})
