@@ -677,7 +677,7 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
 /// Kill everything of a container that is not stopped and wait until it is gone.
 /// The container's cgroups: as recorded at create, or found from the layout for a state that
 /// predates the record (a create that died early).
-fn cgroups_of(st: &State) -> Result<Option<CgroupPaths>, Error> {
+pub(crate) fn cgroups_of(st: &State) -> Result<Option<CgroupPaths>, Error> {
     if let Some(c) = &st.cgroups {
         return Ok(Some(c.clone()));
     }

@@ -17,6 +17,8 @@ pub mod container;
 #[cfg(feature = "runtime")]
 pub mod error;
 #[cfg(feature = "runtime")]
+pub mod events;
+#[cfg(feature = "runtime")]
 pub mod exec;
 #[cfg(feature = "runtime")]
 pub mod lock;
@@ -26,6 +28,8 @@ pub mod logging;
 pub mod lxc;
 #[cfg(feature = "runtime")]
 pub mod nsfile;
+#[cfg(feature = "runtime")]
+pub mod ops;
 #[cfg(feature = "runtime")]
 pub mod rootfs;
 #[cfg(feature = "runtime")]
@@ -38,3 +42,5 @@ pub mod spec;
 pub mod state;
 #[cfg(feature = "runtime")]
 pub mod time;
+#[cfg(feature = "runtime")]
+pub mod update;

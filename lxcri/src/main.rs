@@ -120,6 +120,73 @@ enum Cmd {
     },
     /// Run a process in a running container.
     Exec(ExecArgs),
+    // ---- pause, resume, ps, update, events
+    /// Freeze every process of the container.
+    Pause { id: String },
+    /// Thaw a paused container.
+    Resume { id: String },
+    /// List the container's processes (`ps -ef`, or the given ps arguments).
+    Ps {
+        #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+        id: String,
+        /// Arguments for ps (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        ps_args: Vec<String>,
+    },
+    /// Change the cgroup limits of a container.
+    Update(UpdateArgs),
+    /// Print the container's resource usage (once with --stats, else every --interval).
+    Events {
+        /// Print one stats object and exit.
+        #[arg(long)]
+        stats: bool,
+        /// Time between two stats objects (e.g. 5s, 500ms, 1m).
+        #[arg(long, default_value = "5s")]
+        interval: String,
+        id: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct UpdateArgs {
+    /// OCI LinuxResources JSON file, or - for stdin; the flags below override it.
+    #[arg(short, long)]
+    resources: Option<PathBuf>,
+    /// Memory limit (bytes, or with a k/m/g suffix; -1 for none).
+    #[arg(long)]
+    memory: Option<String>,
+    /// Memory soft limit.
+    #[arg(long = "memory-reservation")]
+    memory_reservation: Option<String>,
+    /// Memory plus swap limit (-1 for none).
+    #[arg(long = "memory-swap")]
+    memory_swap: Option<String>,
+    /// Accepted and ignored: kernel memory limits are gone from current kernels.
+    #[arg(long = "kernel-memory")]
+    kernel_memory: Option<String>,
+    /// Accepted and ignored: kernel TCP memory limits are gone from current kernels.
+    #[arg(long = "kernel-memory-tcp")]
+    kernel_memory_tcp: Option<String>,
+    #[arg(long = "cpu-shares")]
+    cpu_shares: Option<u64>,
+    #[arg(long = "cpu-quota")]
+    cpu_quota: Option<i64>,
+    #[arg(long = "cpu-period")]
+    cpu_period: Option<u64>,
+    #[arg(long = "cpu-rt-runtime")]
+    cpu_rt_runtime: Option<i64>,
+    #[arg(long = "cpu-rt-period")]
+    cpu_rt_period: Option<u64>,
+    #[arg(long = "cpuset-cpus")]
+    cpuset_cpus: Option<String>,
+    #[arg(long = "cpuset-mems")]
+    cpuset_mems: Option<String>,
+    #[arg(long = "pids-limit")]
+    pids_limit: Option<i64>,
+    #[arg(long = "blkio-weight")]
+    blkio_weight: Option<u16>,
+    id: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -377,8 +444,91 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             return Ok(rt.run(&id, &create_options(&create), detach, keep)?);
         }
         Cmd::Exec(a) => return exec(&rt, a, cli.log.is_some()),
+        // ---- pause, resume, ps, update, events
+        Cmd::Pause { id: i } => rt.pause(&id(&i)?)?,
+        Cmd::Resume { id: i } => rt.resume(&id(&i)?)?,
+        Cmd::Ps {
+            format,
+            id: i,
+            ps_args,
+        } => {
+            let i = id(&i)?;
+            if format == ListFormat::Json {
+                writeln!(out, "{}", serde_json::to_string(&rt.pids(&i)?)?)?;
+            } else {
+                write!(out, "{}", rt.ps_table(&i, &ps_args)?)?;
+            }
+        }
+        Cmd::Update(a) => update(&rt, a)?,
+        Cmd::Events {
+            stats,
+            interval,
+            id: i,
+        } => {
+            let i = id(&i)?;
+            if stats {
+                let ev = rt.stats_event(&i)?;
+                writeln!(out, "{}", serde_json::to_string(&ev)?)?;
+            } else {
+                let every = lxcri::events::parse_interval(&interval)?;
+                drop(out);
+                rt.events(&i, every, &mut std::io::stdout())?;
+            }
+        }
     }
     Ok(0)
+}
+
+fn update(rt: &Runtime, a: UpdateArgs) -> Result<(), Failure> {
+    use lxcri::update::{parse_bytes, set};
+    let mut res = match &a.resources {
+        Some(p) if p.as_os_str() == "-" => serde_json::from_reader(std::io::stdin().lock())
+            .map_err(|e| Failure(format!("cannot parse resources from stdin: {e}")))?,
+        Some(p) => {
+            let f = std::fs::File::open(p)
+                .map_err(|e| Failure(format!("cannot open {}: {e}", p.display())))?;
+            serde_json::from_reader(std::io::BufReader::new(f))
+                .map_err(|e| Failure(format!("cannot parse {}: {e}", p.display())))?
+        }
+        None => serde_json::json!({}),
+    };
+    if !res.is_object() {
+        return Err(Failure("resources must be a JSON object".into()));
+    }
+    if a.kernel_memory.is_some() || a.kernel_memory_tcp.is_some() {
+        tracing::warn!("--kernel-memory and --kernel-memory-tcp are ignored");
+    }
+    for (path, v) in [
+        ("memory.limit", &a.memory),
+        ("memory.reservation", &a.memory_reservation),
+        ("memory.swap", &a.memory_swap),
+    ] {
+        if let Some(v) = v {
+            set(&mut res, path, parse_bytes(v)?.into());
+        }
+    }
+    let numbers: [(&str, Option<serde_json::Value>); 7] = [
+        ("cpu.shares", a.cpu_shares.map(Into::into)),
+        ("cpu.quota", a.cpu_quota.map(Into::into)),
+        ("cpu.period", a.cpu_period.map(Into::into)),
+        ("cpu.realtimeRuntime", a.cpu_rt_runtime.map(Into::into)),
+        ("cpu.realtimePeriod", a.cpu_rt_period.map(Into::into)),
+        ("pids.limit", a.pids_limit.map(Into::into)),
+        ("blockIO.weight", a.blkio_weight.map(Into::into)),
+    ];
+    for (path, v) in numbers {
+        if let Some(v) = v {
+            set(&mut res, path, v);
+        }
+    }
+    if let Some(c) = a.cpuset_cpus {
+        set(&mut res, "cpu.cpus", c.into());
+    }
+    if let Some(m) = a.cpuset_mems {
+        set(&mut res, "cpu.mems", m.into());
+    }
+    rt.update(&id(&a.id)?, &res)?;
+    Ok(())
 }
 
 fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {

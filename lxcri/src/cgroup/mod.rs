@@ -13,10 +13,12 @@ mod host_tests;
 mod paths;
 mod procs;
 mod remove;
+mod stats;
 
 pub use error::CgroupError;
 pub use freeze::FREEZE_TIMEOUT;
 pub use paths::{parse_proc_cgroup, CgroupPaths, ProcCgroupEntry};
+pub use stats::Stats;
 
 /// How the host mounts cgroups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -116,6 +116,18 @@ pub fn hybrid_cgroup2_files(
     resources::translate(spec, layout, &mut Items::default())
 }
 
+/// Only `linux.resources`, as `update` needs it: the liblxc items (`lxc.cgroup.<file>` or
+/// `lxc.cgroup2.<file>`, devices included) and the cgroup2 files lxcri writes itself on a hybrid
+/// host.
+pub fn resource_items(
+    spec: &Spec,
+    layout: &CgroupLayout,
+) -> Result<(LxcItems, Vec<(String, String)>), SpecError> {
+    let mut items = Items::default();
+    let hybrid = resources::translate(spec, layout, &mut items)?;
+    Ok((items.finish()?, hybrid))
+}
+
 pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     let mut items = Items::default();
     let rootfs = rootfs_path(spec, ctx.bundle)?;

@@ -1,0 +1,108 @@
+//! `events`: the container's resource usage as runc prints it, once (`--stats`) or as a stream
+//! of one JSON line per interval until the container stops.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cgroup::Stats;
+use crate::container::{cgroups_of, Runtime};
+use crate::error::Error;
+use crate::id::ContainerId;
+use crate::state::Status;
+
+/// One line of `events` output (runc's types.Event).
+#[derive(Debug, Serialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    pub data: Stats,
+}
+
+/// A Go-style duration as runc's --interval takes it: a number with ns, us, ms, s, m or h
+/// (e.g. 5s, 500ms, 1.5s). Zero is refused: it would print as fast as the CPU allows.
+pub fn parse_interval(s: &str) -> Result<Duration, Error> {
+    let bad = || Error::Usage(format!("invalid interval {s:?}: expected e.g. 5s or 500ms"));
+    let t = s.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?;
+    let (n, unit) = t.split_at(split);
+    let n: f64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "ns" => n / 1e9,
+        "us" | "µs" => n / 1e6,
+        "ms" => n / 1e3,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    let d = Duration::try_from_secs_f64(secs).map_err(|_| bad())?;
+    if d.is_zero() {
+        return Err(bad());
+    }
+    Ok(d)
+}
+
+impl Runtime {
+    /// The container's stats as one `{"type":"stats","id":...,"data":{...}}` event.
+    pub fn stats_event(&self, id: &ContainerId) -> Result<Event, Error> {
+        let (_, st) = self.load(id)?;
+        if matches!(self.status_of(&st), Status::Stopped | Status::Creating) {
+            return Err(Error::NotRunning(id.clone()));
+        }
+        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        Ok(Event {
+            kind: "stats",
+            id: id.to_string(),
+            data: cg.stats(),
+        })
+    }
+
+    /// Write a stats event to `out` every `interval` until the container stops.
+    pub fn events(
+        &self,
+        id: &ContainerId,
+        interval: Duration,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        loop {
+            let ev = match self.stats_event(id) {
+                Ok(ev) => ev,
+                // The container stopped (or was deleted) since the last line: the stream ends.
+                Err(Error::NotRunning(_)) | Err(Error::NotExist(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            let line = serde_json::to_string(&ev)
+                .map_err(|e| Error::Usage(format!("cannot encode stats: {e}")))?;
+            writeln!(out, "{line}")
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::io("cannot write events", e))?;
+            std::thread::sleep(interval);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("5s").expect("5s"), Duration::from_secs(5));
+        assert_eq!(
+            parse_interval("500ms").expect("ms"),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_interval("1m").expect("m"), Duration::from_secs(60));
+        assert_eq!(
+            parse_interval("1.5s").expect("f"),
+            Duration::from_millis(1500)
+        );
+        assert!(parse_interval("5").is_err());
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("-1s").is_err());
+        assert!(parse_interval("5x").is_err());
+    }
+}

@@ -1,0 +1,260 @@
+//! `update`: new `linux.resources` merged over the container's current ones, translated by the
+//! same code as create, and written straight into the container's cgroup files.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::cgroup::{CgroupLayout, CgroupPaths};
+use crate::container::{cgroups_of, Runtime};
+use crate::error::Error;
+use crate::id::ContainerId;
+use crate::layout::RuntimeDir;
+use crate::lock::Lock;
+use crate::state::{State, Status};
+
+/// The resources as last set by `update`, beside state.json; before the first update the
+/// bundle's config.json holds them.
+const RESOURCES_FILE: &str = "resources.json";
+
+/// Parse a size as runc's flags take it: bytes, or a number with a binary k/m/g/t/p suffix
+/// (optionally followed by b), or -1 for "no limit".
+pub fn parse_bytes(s: &str) -> Result<i64, Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "invalid size {s:?}: expected e.g. 1048576, 512m, 1g or -1"
+        ))
+    };
+    let t = s.trim().to_ascii_lowercase();
+    if t == "-1" {
+        return Ok(-1);
+    }
+    let t = t.strip_suffix('b').unwrap_or(&t);
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c {
+                'k' => 10,
+                'm' => 20,
+                'g' => 30,
+                't' => 40,
+                'p' => 50,
+                _ => return Err(bad()),
+            };
+            (&t[..i], 1u64 << shift)
+        }
+        _ => (t, 1),
+    };
+    if let Ok(n) = num.parse::<u64>() {
+        return n
+            .checked_mul(mult)
+            .and_then(|v| i64::try_from(v).ok())
+            .ok_or_else(bad);
+    }
+    let f: f64 = num.parse().map_err(|_| bad())?;
+    let v = f * mult as f64;
+    if !v.is_finite() || v < 0.0 || v >= i64::MAX as f64 {
+        return Err(bad());
+    }
+    // Whole bytes; truncation is what runc's units.RAMInBytes does too.
+    Ok(v as i64)
+}
+
+/// Set `value` at the dotted `path` of a JSON object, creating objects on the way.
+pub fn set(root: &mut Value, path: &str, value: Value) {
+    let mut cur = root;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        if !cur.is_object() {
+            *cur = Value::Object(Default::default());
+        }
+        let Value::Object(map) = cur else { return };
+        if parts.peek().is_none() {
+            map.insert(p.to_string(), value);
+            return;
+        }
+        cur = map.entry(p.to_string()).or_insert(Value::Null);
+    }
+}
+
+/// Recursively merge `new` into `base`: objects key by key, anything else replaces.
+fn merge(base: &mut Value, new: &Value) {
+    match (base, new) {
+        (Value::Object(b), Value::Object(n)) => {
+            for (k, v) in n {
+                match b.get_mut(k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, n) => *b = n.clone(),
+    }
+}
+
+/// A cgroup file to write: its absolute path and the value.
+type Write = (PathBuf, String);
+
+/// The files `resources` translates to, in translation order. Devices are left out: `update`
+/// does not change device rules (runc neither).
+fn files_for(
+    resources: &Value,
+    layout: &CgroupLayout,
+    cg: &CgroupPaths,
+) -> Result<Vec<Write>, Error> {
+    let mut res = resources.clone();
+    if let Value::Object(m) = &mut res {
+        m.remove("devices");
+    }
+    let spec: oci_spec::runtime::Spec = serde_json::from_value(serde_json::json!({
+        "ociVersion": crate::state::OCI_VERSION,
+        "linux": {"resources": res},
+    }))
+    .map_err(|e| Error::Usage(format!("invalid resources: {e}")))?;
+    let (items, hybrid) = crate::spec::resource_items(&spec, layout)?;
+    let no_dir = |what: &str| Error::Usage(format!("the container has no {what} cgroup"));
+    let mut out = Vec::new();
+    for (key, value) in items {
+        if let Some(file) = key.strip_prefix("lxc.cgroup2.") {
+            if file.starts_with("devices.") {
+                continue;
+            }
+            let dir = cg.v2.as_ref().ok_or_else(|| no_dir("cgroup2"))?;
+            out.push((dir.join(file), value));
+        } else if let Some(file) = key.strip_prefix("lxc.cgroup.") {
+            let controller = file.split('.').next().unwrap_or_default();
+            if controller == "devices" {
+                continue;
+            }
+            let dir = cg.v1.get(controller).ok_or_else(|| no_dir(controller))?;
+            out.push((dir.join(file), value));
+        }
+    }
+    if !hybrid.is_empty() {
+        let dir = cg.v2.as_ref().ok_or_else(|| no_dir("cgroup2"))?;
+        out.extend(hybrid.into_iter().map(|(f, v)| (dir.join(f), v)));
+    }
+    Ok(out)
+}
+
+/// Write every file; what fails is retried once after the others, because some pairs only
+/// accept one order depending on whether a limit goes up or down (v1 memory.limit_in_bytes must
+/// stay <= memory.memsw.limit_in_bytes; cpu quota/period, cpuset cpus of parent and child).
+fn write_all(writes: &[Write]) -> Result<(), Error> {
+    let mut failed = Vec::new();
+    for w in writes {
+        if write_one(w).is_err() {
+            failed.push(w);
+        }
+    }
+    for w in failed {
+        write_one(w)?;
+    }
+    Ok(())
+}
+
+fn write_one((path, value): &Write) -> Result<(), Error> {
+    let err = |e| Error::io(format!("cannot write {value:?} to {}", path.display()), e);
+    if path.ends_with("blkio.weight") && !path.exists() {
+        // Without CFQ the v1 weight lives in BFQ's file; with neither scheduler (none,
+        // mq-deadline) there is no weight to set, and runc succeeds without one too.
+        let bfq = path.with_file_name("blkio.bfq.weight");
+        if bfq.exists() {
+            return std::fs::write(&bfq, value).map_err(err);
+        }
+        tracing::warn!("blkio weight {value} ignored: the I/O scheduler has no weights");
+        return Ok(());
+    }
+    std::fs::write(path, value).map_err(err)
+}
+
+/// The resources now in force: the last update's, else the bundle's.
+fn current_resources(rd: &RuntimeDir, st: &State) -> Value {
+    let stored = std::fs::read(rd.dir().join(RESOURCES_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    if let Some(v) = stored {
+        return v;
+    }
+    std::fs::read(st.bundle.join("config.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|c| c.pointer("/linux/resources").cloned())
+        .filter(Value::is_object)
+        .unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+impl Runtime {
+    /// Merge `resources` (OCI LinuxResources JSON, possibly partial) over the container's current
+    /// resources and write what changed into its cgroups.
+    pub fn update(&self, id: &ContainerId, resources: &Value) -> Result<(), Error> {
+        if !resources.is_object() {
+            return Err(Error::Usage("resources must be a JSON object".into()));
+        }
+        let (rd, st) = self.load(id)?;
+        let _lock = Lock::acquire(&rd.lock_file())?;
+        if !matches!(
+            self.status_of(&st),
+            Status::Created | Status::Running | Status::Paused
+        ) {
+            return Err(Error::NotRunning(id.clone()));
+        }
+        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let layout = CgroupLayout::detect()?;
+        let old = current_resources(&rd, &st);
+        let mut merged = old.clone();
+        merge(&mut merged, resources);
+        let new_files = files_for(&merged, &layout, &cg)?;
+        // Only what changed: rewriting untouched limits could fail for reasons that have nothing
+        // to do with this update. An old set that no longer translates counts as empty.
+        let old_files: BTreeSet<Write> = files_for(&old, &layout, &cg)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let todo: Vec<Write> = new_files
+            .into_iter()
+            .filter(|w| !old_files.contains(w))
+            .collect();
+        write_all(&todo)?;
+        let data = serde_json::to_vec(&merged)
+            .map_err(|e| Error::Usage(format!("cannot encode resources: {e}")))?;
+        crate::state::write_atomic(&rd.dir().join(RESOURCES_FILE), &data, 0o600)
+            .map_err(|e| Error::io("cannot save the updated resources", e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("1048576").expect("n"), 1 << 20);
+        assert_eq!(parse_bytes("512m").expect("m"), 512 << 20);
+        assert_eq!(parse_bytes("1G").expect("g"), 1 << 30);
+        assert_eq!(parse_bytes("64MB").expect("mb"), 64 << 20);
+        assert_eq!(parse_bytes("1.5k").expect("f"), 1536);
+        assert_eq!(parse_bytes("-1").expect("-1"), -1);
+        assert!(parse_bytes("abc").is_err());
+        assert!(parse_bytes("-5").is_err());
+        assert!(parse_bytes("9999999p").is_err());
+    }
+
+    #[test]
+    fn set_and_merge() {
+        let mut v = json!({});
+        set(&mut v, "memory.limit", json!(5));
+        set(&mut v, "cpu.cpus", json!("0"));
+        assert_eq!(v, json!({"memory": {"limit": 5}, "cpu": {"cpus": "0"}}));
+        let mut base = json!({"memory": {"limit": 1, "swap": 2}, "pids": {"limit": 3}});
+        merge(&mut base, &v);
+        assert_eq!(
+            base,
+            json!({"memory": {"limit": 5, "swap": 2}, "pids": {"limit": 3}, "cpu": {"cpus": "0"}})
+        );
+    }
+}
