@@ -146,3 +146,49 @@ fn start_twice_fails() {
     assert_eq!(rt.status(&id), "running");
     rt.delete_force(&id).ok();
 }
+
+/// A mount destination that leaves the rootfs through a relative symlink: lxcri refuses the
+/// bundle; runc resolves the symlink inside the rootfs instead. Either way the host directory the
+/// symlink points at on the host must stay untouched.
+#[test]
+fn mount_destination_escaping_through_symlink() {
+    let rt = Runtime::new();
+    let host = tempfile::tempdir().expect("tempdir");
+    let victim = host.path().join("victim");
+    std::fs::create_dir(&victim).expect("victim dir");
+    let mut b = Bundle::new(&["true"]);
+    // rootfs/esc -> ../../<...>/victim, relative, pointing out of the rootfs on the host.
+    let depth = b.rootfs().components().count();
+    let up = "../".repeat(depth);
+    let target = format!(
+        "{up}{}",
+        victim.display().to_string().trim_start_matches('/')
+    );
+    std::os::unix::fs::symlink(&target, b.rootfs().join("esc")).expect("symlink");
+    b.add_mount(serde_json::json!({
+        "destination": "/esc", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]
+    }));
+    let id = unique_id("escape");
+    let out = rt.create(&b, &id);
+    if lxcri_tests::is_lxcri() {
+        assert_clean_failure(&rt, &out);
+        assert!(out.stderr.contains("esc"), "names the destination: {out}");
+    } else {
+        rt.delete_force(&id);
+    }
+    // The host directory got no tmpfs and no files.
+    let mounted = std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .any(|l| l.contains(&victim.display().to_string()));
+    assert!(
+        !mounted,
+        "a mount landed on the host path {}",
+        victim.display()
+    );
+    assert_eq!(
+        std::fs::read_dir(&victim).expect("read victim").count(),
+        0,
+        "files appeared in the host directory"
+    );
+}
