@@ -3,6 +3,7 @@
 //! The modules without the `runtime` feature (ids, layout, the init and hook protocols, process
 //! finishing) are what the static `lxcri-init` and `lxcri-hook` link; everything else needs liblxc.
 
+pub mod default_spec;
 pub mod hook_proto;
 pub mod hooks;
 pub mod id;
@@ -18,6 +19,8 @@ pub mod container;
 pub mod error;
 #[cfg(feature = "runtime")]
 pub mod exec;
+#[cfg(feature = "runtime")]
+pub mod features;
 #[cfg(feature = "runtime")]
 pub mod lock;
 #[cfg(feature = "runtime")]
