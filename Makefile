@@ -82,3 +82,11 @@ bench-deps:
 
 bench: build bench-deps
 	python3 bench/bench.py --lxcri $(BUILD)/bin/lxcri --runc $(BENCH_RUNC) --out docs/benchmarks.md
+
+# Real-client test: podman 4 + conmon drive the runtime (tests/podman/run.sh; installs podman and
+# conmon from Debian when missing, keeps all podman state under /tmp). RUNTIME=/usr/sbin/runc runs
+# the same scenarios against runc. Not part of `make test`.
+.PHONY: podman-test
+
+podman-test: build
+	RUNTIME=$(RUNTIME) ./tests/podman/run.sh

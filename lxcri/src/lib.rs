@@ -3,6 +3,7 @@
 //! The modules without the `runtime` feature (ids, layout, the init and hook protocols, process
 //! finishing) are what the static `lxcri-init` and `lxcri-hook` link; everything else needs liblxc.
 
+pub mod default_spec;
 pub mod hook_proto;
 pub mod hooks;
 pub mod id;
@@ -20,6 +21,8 @@ pub mod error;
 pub mod events;
 #[cfg(feature = "runtime")]
 pub mod exec;
+#[cfg(feature = "runtime")]
+pub mod features;
 #[cfg(feature = "runtime")]
 pub mod lock;
 #[cfg(feature = "runtime")]

@@ -146,6 +146,16 @@ enum Cmd {
         interval: String,
         id: String,
     },
+    // --- spec and features (runc's commands that need no container) ---
+    /// Write a default config.json into the bundle (as `runc spec`). `--rootless` (the global
+    /// flag, as runc's `spec --rootless`) writes one an unprivileged user can run.
+    Spec {
+        /// Directory to write config.json to.
+        #[arg(short, long, default_value = ".")]
+        bundle: PathBuf,
+    },
+    /// Print the runtime-spec features document of this build (JSON).
+    Features,
 }
 
 #[derive(clap::Args, Debug)]
@@ -475,6 +485,28 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 rt.events(&i, every, &mut std::io::stdout())?;
             }
         }
+        // --- spec and features ---
+        Cmd::Spec { bundle } => {
+            let config = if spec_rootless(cli.rootless.as_deref()) {
+                lxcri::default_spec::rootless_config(
+                    nix::unistd::getuid().as_raw(),
+                    nix::unistd::getgid().as_raw(),
+                )?
+            } else {
+                lxcri::default_spec::default_config()?
+            };
+            lxcri::default_spec::write_new_config(&bundle, &config)?;
+        }
+        Cmd::Features => {
+            let lxc = liblxc_version(&rt.libexec);
+            let mut extra = Vec::new();
+            // Only a version lxcri-start really reported is worth an annotation.
+            if !lxc.starts_with("unknown") {
+                extra.push(("org.linuxcontainers.lxc.version", lxc));
+            }
+            let f = lxcri::features::features(&extra);
+            writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
+        }
     }
     Ok(0)
 }
@@ -529,6 +561,16 @@ fn update(rt: &Runtime, a: UpdateArgs) -> Result<(), Failure> {
     }
     rt.update(&id(&a.id)?, &res)?;
     Ok(())
+}
+
+/// `--rootless` (no value, "true", or "auto" for a caller who is not root) asks `spec` for the
+/// rootless variant; runc spells it `spec --rootless`, which clap reads as this global flag.
+fn spec_rootless(flag: Option<&str>) -> bool {
+    match flag {
+        Some("true") => true,
+        Some("auto") => !nix::unistd::geteuid().is_root(),
+        _ => false,
+    }
 }
 
 fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
