@@ -988,13 +988,24 @@ pub(crate) fn send_console(
     socket: &Path,
     master: std::os::fd::BorrowedFd<'_>,
 ) -> Result<(), Error> {
-    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
-    let stream = UnixStream::connect(socket).map_err(|e| {
+    send_console_on(&connect_console(socket)?, master)
+}
+
+pub(crate) fn connect_console(socket: &Path) -> Result<UnixStream, Error> {
+    UnixStream::connect(socket).map_err(|e| {
         Error::io(
             format!("cannot connect to console socket {}", socket.display()),
             e,
         )
-    })?;
+    })
+}
+
+/// [`send_console`] on a stream connected before.
+pub(crate) fn send_console_on(
+    stream: &UnixStream,
+    master: std::os::fd::BorrowedFd<'_>,
+) -> Result<(), Error> {
+    use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags};
     let fds = [master.as_raw_fd()];
     let name = b"/dev/ptmx";
     let iov = [std::io::IoSlice::new(name)];

@@ -357,6 +357,14 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     // zombie). With --detach, G moves on to our own subreaper when we exit, as with runc.
     nix::sys::prctl::set_child_subreaper(true)
         .map_err(|e| ExecError::io("PR_SET_CHILD_SUBREAPER", e))?;
+    // As runc does: a console socket nobody listens on fails the exec before anything starts.
+    let console = match (
+        &opts.console_socket,
+        plan.process.terminal().unwrap_or(false),
+    ) {
+        (Some(sock), true) => Some(crate::container::connect_console(sock)?),
+        _ => None,
+    };
     let (ours, theirs) = socketpair(
         AddressFamily::Unix,
         SockType::SeqPacket,
@@ -419,9 +427,14 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     if let Some(path) = &opts.pid_file {
         crate::container::write_pid_file(path, pid.as_raw())?;
     }
-    let relay_master = match (master, &opts.console_socket) {
-        (Some(m), Some(sock)) => {
-            crate::container::send_console(sock, m.as_fd())?;
+    let relay_master = match (master, &console) {
+        (Some(m), Some(stream)) => {
+            if let Err(e) = crate::container::send_console_on(stream, m.as_fd()) {
+                // G runs already: it must not stay behind without its terminal.
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                let _ = reap(pid);
+                return Err(e.into());
+            }
             None
         }
         (m, _) => m,

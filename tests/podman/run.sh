@@ -38,6 +38,8 @@ fi
 # --- private podman configuration and state.
 cleanup_work() {
   if [ -d "$work" ]; then
+    # Pods first: a pod's infra container cannot be removed on its own.
+    pm pod rm -af -t 0 >/dev/null 2>&1 || true
     pm rm -af -t 0 >/dev/null 2>&1 || true
     # Anything still mounted under the work dir (overlay layers, shm) would make rm fail.
     findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
@@ -94,6 +96,8 @@ pass() { echo "PASS  $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL  $1: $2"; failed=$((failed + 1)); failures+=("$1"); }
 # check NAME EXPECTED ACTUAL: exact match.
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "want [$2], got [$3]"; fi; }
+# same NAME A B: A is not empty and equals B.
+same() { if [ -n "$2" ] && [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "[$2] vs [$3]"; fi; }
 # contains NAME NEEDLE HAYSTACK
 contains() { case "$3" in *"$2"*) pass "$1" ;; *) fail "$1" "[$2] not in [$3]" ;; esac; }
 # The host side of a container's cgroup for a v1 controller (or the v2 one).
@@ -208,10 +212,56 @@ contains "run -it under a pty: stdin reaches the container" "got-abc" "$out"
 out=$(pm run --rm --network bridge "$img" sh -c 'ip -4 addr show eth0 | grep -o "inet 10\.88\."' 2>&1)
 check "--network bridge (joined netns by path)" "inet 10.88." "$out"
 
+# A pod: podman runs an infra container first (through the runtime too) and creates the pod's
+# containers with linux.namespaces paths to the infra's net, ipc and uts namespaces. The default
+# infra image (k8s.gcr.io/pause) needs a registry: the imported busybox runs `sleep` instead.
+# --network bridge gives the shared netns an eth0 with an address, not only lo.
+pod=podtest-$$
+nsinfo='hostname; ls /sys/class/net | tr "\n" " "; echo; ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; for n in net ipc uts mnt; do readlink /proc/self/ns/$n; done'
+out=$(pm pod create --name "$pod" --network bridge --infra-image "$img" --infra-command 'sleep 100000' 2>&1)
+if [ $? -eq 0 ]; then
+  a=$(pm run -d --pod "$pod" --name "$pod-a" "$img" sleep 1000 2>&1) || fail "pod: run -d first container" "$a"
+  b=$(pm run -d --pod "$pod" --name "$pod-b" "$img" sleep 1000 2>&1) || fail "pod: run -d second container" "$b"
+  check "pod: infra container running" running "$(pm inspect -f '{{.State.Status}}' "$(pm pod inspect -f '{{.InfraContainerID}}' "$pod" 2>&1)" 2>&1)"
+  ia=$(pm exec "$pod-a" sh -c "$nsinfo" 2>&1 | tr '\n' '|')
+  ib=$(pm exec "$pod-b" sh -c "$nsinfo" 2>&1 | tr '\n' '|')
+  IFS='|' read -r ha la ipa neta ipca utsa mnta <<<"$ia"
+  IFS='|' read -r hb lb ipb netb ipcb utsb mntb <<<"$ib"
+  check "pod: hostname is the pod's (uts shared)" "$pod $pod" "$ha $hb"
+  same "pod: same uts namespace" "$utsa" "$utsb"
+  check "pod: same interfaces (net shared)" "eth0 lo |eth0 lo " "$la|$lb"
+  contains "pod: eth0 has a bridge address" "inet 10.88." "$ipa"
+  same "pod: same eth0 address" "$ipa" "$ipb"
+  same "pod: same net namespace" "$neta" "$netb"
+  same "pod: same ipc namespace" "$ipca" "$ipcb"
+  # Not shared: each container keeps its own mount namespace.
+  [ -n "$mnta" ] && [ "$mnta" != "$mntb" ] && pass "pod: mnt namespaces stay private" \
+    || fail "pod: mnt namespaces stay private" "[$mnta] [$mntb]"
+  pm pod rm -f -t 0 "$pod" >/dev/null 2>&1
+  check "pod rm -f: pod and its containers are gone" "1 0" \
+    "$(pm pod exists "$pod" >/dev/null 2>&1; echo $?) $(pm ps -aq --filter "pod=$pod" 2>/dev/null | wc -l)"
+else
+  fail "pod create" "$out"
+fi
+
+# --pid container:X: podman passes X's /proc/<pid>/ns/pid in linux.namespaces.
+x=$(pm run -d "$img" sleep 4242 2>&1)
+if [ $? -eq 0 ]; then
+  out=$(pm run --rm --pid "container:$x" "$img" sh -c 'set -- $(tr "\0" " " </proc/1/cmdline); echo "$*"; readlink /proc/self/ns/pid' 2>&1)
+  check "--pid container:X: X's sleep is pid 1, same pid namespace" \
+    "sleep 4242
+$(pm exec "$x" readlink /proc/self/ns/pid 2>&1)" "$out"
+  pm rm -f -t 0 "$x" >/dev/null 2>&1
+else
+  fail "--pid container:X: run -d" "$x"
+fi
+
 # --- summary.
 elapsed=$(( $(date +%s) - start ))
 left=$(pm ps -aq 2>/dev/null | wc -l)
 check "no containers left behind" 0 "$left"
+left=$(pm pod ps -q 2>/dev/null | wc -l)
+check "no pods left behind" 0 "$left"
 [ -n "${KEEP:-}" ] || cleanup_work
 [ -n "$had_var_lib" ] || rm -rf /var/lib/containers
 echo "runtime: $RUNTIME ($elapsed s)"

@@ -467,3 +467,140 @@ fn tty_relay_in_the_foreground() {
     assert!(text.contains("stdout-tty"), "{out}");
     rt.delete_force(&id).ok();
 }
+
+/// The pids of the container's pid namespace other than the shell asking, zombies included
+/// (cgroup.procs does not list those): what is left of earlier execs beside pid 1.
+fn pids_in_container(rt: &Runtime, id: &str) -> String {
+    let out = exec(
+        rt,
+        id,
+        &[],
+        &[
+            "sh",
+            "-c",
+            "for p in /proc/[0-9]*; do [ ${p#/proc/} = $$ ] || echo -n \"${p#/proc/} \"; done",
+        ],
+    );
+    out.ok();
+    out.stdout
+}
+
+/// The runtime's error: one non-empty line on stderr.
+fn one_line_error(out: &Out) {
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {out}");
+}
+
+#[test]
+fn malformed_process_file_fails_cleanly() {
+    let rt = Runtime::new();
+    let (id, b, init) = running(&rt, Bundle::new(&[]));
+    let before = procs_in(init);
+    let p = b.path().join("process.json");
+    fs::write(&p, "{\"args\": [\"sh\", \"-c\", \"sleep 99\"], \"cwd\": ").expect("write");
+    let out = exec(&rt, &id, &["--process", &p.to_string_lossy()], &[]);
+    out.fails();
+    one_line_error(&out);
+    assert_eq!(out.stdout, "", "{out}");
+    // Valid JSON, but not a process (args is not a list).
+    fs::write(&p, "{\"args\": 7, \"cwd\": \"/\"}").expect("write");
+    let out = exec(&rt, &id, &["--process", &p.to_string_lossy()], &[]);
+    out.fails();
+    one_line_error(&out);
+    let missing = b.path().join("no-such-process.json");
+    let out = exec(&rt, &id, &["--process", &missing.to_string_lossy()], &[]);
+    out.fails();
+    one_line_error(&out);
+    assert_eq!(
+        procs_in(init),
+        before,
+        "no process left in the container's cgroup"
+    );
+    assert_eq!(pids_in_container(&rt, &id), "1 ", "nothing but init");
+    assert_eq!(rt.status(&id), "running", "the container is unharmed");
+    rt.delete_force(&id).ok();
+}
+
+/// A numeric uid (and gid) without an /etc/passwd entry runs as that uid, as in runc; the
+/// bundle's rootfs has no /etc/passwd at all. A user *name* that cannot be resolved fails.
+#[test]
+fn user_without_passwd_entry() {
+    let rt = Runtime::new();
+    let (id, _b, init) = running(&rt, Bundle::new(&[]));
+    let before = procs_in(init);
+    let out = exec(
+        &rt,
+        &id,
+        &["--user", "12345"],
+        &["sh", "-c", "id -u; id -g"],
+    );
+    out.ok();
+    assert_eq!(out.stdout, "12345\n0\n", "uid 12345, gid 0: {out}");
+    let out = exec(
+        &rt,
+        &id,
+        &["--user", "12345:23456"],
+        &["sh", "-c", "id -u; id -g"],
+    );
+    out.ok();
+    assert_eq!(out.stdout, "12345\n23456\n", "{out}");
+    let out = exec(&rt, &id, &["--user", "nosuchuser"], &["true"]);
+    out.fails();
+    assert!(out.stderr.contains("nosuchuser"), "names the user: {out}");
+    assert_eq!(
+        procs_in(init),
+        before,
+        "no process left in the container's cgroup"
+    );
+    assert_eq!(pids_in_container(&rt, &id), "1 ", "nothing but init");
+    rt.delete_force(&id).ok();
+}
+
+/// `exec --tty --console-socket S` where S does not exist, or is a socket nobody listens on:
+/// a clear error, nothing started in the container.
+#[test]
+fn console_socket_unreachable() {
+    let rt = Runtime::new();
+    let (id, b, init) = running(&rt, Bundle::new(&[]));
+    let before = procs_in(init);
+    let missing = b.path().join("no-such.sock");
+    let dead = b.path().join("dead.sock");
+    // Bound, then closed: the socket file stays, connecting is refused.
+    drop(UnixListener::bind(&dead).expect("bind"));
+    for sock in [&missing, &dead] {
+        let out = exec(
+            &rt,
+            &id,
+            &[
+                "--detach",
+                "--tty",
+                "--console-socket",
+                &sock.to_string_lossy(),
+            ],
+            &["sleep", "99"],
+        );
+        out.fails();
+        assert!(
+            out.stderr.contains(&*sock.to_string_lossy()) || out.stderr.contains("console"),
+            "says what failed: {out}"
+        );
+        assert_eq!(
+            procs_in(init),
+            before,
+            "no process left in the container's cgroup ({})",
+            sock.display()
+        );
+        assert_eq!(
+            pids_in_container(&rt, &id),
+            "1 ",
+            "nothing but init, not even a zombie ({})",
+            sock.display()
+        );
+    }
+    assert_eq!(rt.status(&id), "running", "the container is unharmed");
+    rt.delete_force(&id).ok();
+}
