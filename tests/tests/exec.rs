@@ -213,7 +213,16 @@ fn detach_writes_pid_file() {
         .trim()
         .parse()
         .expect("a pid");
-    let cmdline = fs::read_to_string(format!("/proc/{pid}/cmdline")).expect("cmdline");
+    // runc's exec -d may return while its init is still turning into the process (an empty
+    // cmdline for a moment): give it a bounded while.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let cmdline = loop {
+        let c = fs::read_to_string(format!("/proc/{pid}/cmdline")).expect("cmdline");
+        if c.starts_with("sleep") || Instant::now() > deadline {
+            break c;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert_eq!(
         cmdline, "sleep\u{0}77\u{0}",
         "the pid file names the process"
