@@ -88,5 +88,13 @@ bench: build bench-deps
 # the same scenarios against runc. Part of `make test` (about 10 s once podman is installed).
 .PHONY: podman-test
 
+# PODMAN_COMPARE (Debian's runc by default, empty to skip) runs the same scenarios right after, so a
+# failure can be told apart from a scenario that is wrong.
+PODMAN_COMPARE ?= /usr/sbin/runc
+
 podman-test: build
 	RUNTIME=$(RUNTIME) ./tests/podman/run.sh
+	@if [ -n "$(PODMAN_COMPARE)" ] && [ -x "$(PODMAN_COMPARE)" ]; then \
+	  echo "--- the same scenarios with $(PODMAN_COMPARE)"; \
+	  RUNTIME=$(PODMAN_COMPARE) ./tests/podman/run.sh; \
+	fi
