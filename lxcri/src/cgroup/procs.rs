@@ -2,12 +2,10 @@
 
 use std::collections::BTreeSet;
 use std::io::ErrorKind;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
-use nix::unistd::Pid;
 
 use super::error::{write, CgroupError};
 use super::{CgroupPaths, Mode};
@@ -68,43 +66,19 @@ pub(crate) fn sub_cgroups(dir: &Path, must_exist: bool) -> Result<Vec<PathBuf>, 
     Ok(subs)
 }
 
-/// Send `sig` to `pid` through a pidfd. Once the pidfd is open it names that process for good, so
-/// the signal cannot reach a newcomer that reused the pid. ESRCH (the process is gone) is success.
+/// Send `sig` to `pid` through a pidfd (see [`crate::signal::PidFd`]): the signal cannot reach a
+/// newcomer that reused the pid. ESRCH (the process is gone) is success.
 fn signal_pid(pid: i32, sig: Signal) -> Result<(), Errno> {
-    // SAFETY: pidfd_open takes a pid and flags and touches no memory of ours.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return match Errno::last() {
-            Errno::ESRCH => Ok(()),
-            // Kernels before 5.3: plain kill is all there is.
-            Errno::ENOSYS => match nix::sys::signal::kill(Pid::from_raw(pid), sig) {
-                Err(Errno::ESRCH) => Ok(()),
-                r => r,
-            },
-            e => Err(e),
-        };
-    }
-    let raw = RawFd::try_from(fd).map_err(|_| Errno::EBADF)?;
-    // SAFETY: the syscall just returned this fd and nothing else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    // SAFETY: a valid pidfd, a valid signal number, a null siginfo (the kernel fills one in as
-    // for kill(2)) and flags 0.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            fd.as_raw_fd(),
-            sig as libc::c_int,
-            std::ptr::null::<libc::siginfo_t>(),
-            0u32,
-        )
+    let errno = |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+    let fd = match crate::signal::PidFd::open(pid).map_err(errno) {
+        Ok(fd) => fd,
+        Err(Errno::ESRCH) => return Ok(()),
+        Err(e) => return Err(e),
     };
-    if rc < 0 {
-        return match Errno::last() {
-            Errno::ESRCH => Ok(()),
-            e => Err(e),
-        };
+    match fd.send(sig as i32).map_err(errno) {
+        Err(Errno::ESRCH) => Ok(()),
+        r => r,
     }
-    Ok(())
 }
 
 impl CgroupPaths {
