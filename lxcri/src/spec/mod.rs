@@ -6,6 +6,8 @@
 
 mod cgroup_path;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod idmap;
 mod linux_fields;
 mod mounts;
