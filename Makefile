@@ -116,3 +116,26 @@ podman-test: build
 	  echo "--- the same scenarios with $(PODMAN_COMPARE)"; \
 	  RUNTIME=$(PODMAN_COMPARE) ./tests/podman/run.sh; \
 	fi
+
+# Debian package: build/lxcri_<version>_amd64.deb, built with dpkg-deb from `make install` into a
+# staging directory (PREFIX=/usr). `make deb-test` installs it on this host, runs a container with
+# the installed binaries only and purges it again (tests/deb/run.sh, as root; not in `make test`).
+.PHONY: deb deb-test
+
+DEB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+DEB_ARCH := amd64
+DEB_STAGE := $(BUILD)/deb-root
+DEB := $(BUILD)/lxcri_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: build
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_STAGE) PREFIX=/usr
+	install -d $(DEB_STAGE)/DEBIAN
+	sed -e 's/@VERSION@/$(DEB_VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	  -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_STAGE) | cut -f1)/" \
+	  packaging/deb/control.in > $(DEB_STAGE)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_STAGE) $(DEB)
+	@dpkg-deb --info $(DEB) | sed -n '/Package:/,$$p'
+
+deb-test: deb
+	./tests/deb/run.sh $(DEB)
