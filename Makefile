@@ -4,10 +4,14 @@ DESTDIR ?=
 CARGO ?= cargo
 HOST_TARGET := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 BUILD := build
+MAN8DIR = $(PREFIX)/share/man/man8
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
 DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
 
-.PHONY: all deps build demo test unit integration conformance lint install uninstall clean
+.PHONY: all deps build docs demo test unit integration conformance lint install uninstall clean
 
 all: build
 
@@ -36,6 +40,13 @@ build: deps
 	install -m 0755 target/release/lxcri $(BUILD)/bin/lxcri
 	install -m 0755 target/release/lxcri-start target/release/lxcri-hook $(BUILD)/libexec/lxcri/
 	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init $(BUILD)/libexec/lxcri/
+	$(MAKE) --no-print-directory docs
+
+# Man pages (share/man8) and bash/zsh/fish completions (share/completions), generated from the
+# clap definitions by the built binary's hidden `__generate-docs`; well under a second.
+docs:
+	rm -rf $(BUILD)/share
+	$(BUILD)/bin/lxcri __generate-docs $(BUILD)/share
 
 demo: build
 	./scripts/demo.sh $(BUILD)/bin/lxcri
@@ -63,10 +74,17 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/lxcri
 	install -m 0755 $(BUILD)/bin/lxcri $(DESTDIR)$(PREFIX)/bin/lxcri
 	install -m 0755 $(BUILD)/libexec/lxcri/* $(DESTDIR)$(PREFIX)/libexec/lxcri/
+	install -d $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 $(BUILD)/share/man8/*.8 $(DESTDIR)$(MAN8DIR)/
+	install -m 0644 $(BUILD)/share/completions/lxcri.bash $(DESTDIR)$(BASHCOMPDIR)/lxcri
+	install -m 0644 $(BUILD)/share/completions/_lxcri $(DESTDIR)$(ZSHCOMPDIR)/_lxcri
+	install -m 0644 $(BUILD)/share/completions/lxcri.fish $(DESTDIR)$(FISHCOMPDIR)/lxcri.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/lxcri
 	rm -rf $(DESTDIR)$(PREFIX)/libexec/lxcri
+	rm -f $(DESTDIR)$(MAN8DIR)/lxcri.8 $(DESTDIR)$(MAN8DIR)/lxcri-*.8
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/lxcri $(DESTDIR)$(ZSHCOMPDIR)/_lxcri $(DESTDIR)$(FISHCOMPDIR)/lxcri.fish
 
 clean:
 	$(CARGO) clean
@@ -100,3 +118,26 @@ podman-test: build
 	  echo "--- the same scenarios with $(PODMAN_COMPARE)"; \
 	  RUNTIME=$(PODMAN_COMPARE) ./tests/podman/run.sh; \
 	fi
+
+# Debian package: build/lxcri_<version>_amd64.deb, built with dpkg-deb from `make install` into a
+# staging directory (PREFIX=/usr). `make deb-test` installs it on this host, runs a container with
+# the installed binaries only and purges it again (tests/deb/run.sh, as root; not in `make test`).
+.PHONY: deb deb-test
+
+DEB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+DEB_ARCH := amd64
+DEB_STAGE := $(BUILD)/deb-root
+DEB := $(BUILD)/lxcri_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: build
+	rm -rf $(DEB_STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(DEB_STAGE) PREFIX=/usr
+	install -d $(DEB_STAGE)/DEBIAN
+	sed -e 's/@VERSION@/$(DEB_VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	  -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DEB_STAGE) | cut -f1)/" \
+	  packaging/deb/control.in > $(DEB_STAGE)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_STAGE) $(DEB)
+	@dpkg-deb --info $(DEB) | sed -n '/Package:/,$$p'
+
+deb-test: deb
+	./tests/deb/run.sh $(DEB)

@@ -156,6 +156,10 @@ enum Cmd {
     },
     /// Print the runtime-spec features document of this build (JSON).
     Features,
+    /// Write the man pages (DIR/man8) and shell completions (DIR/completions) generated from
+    /// these definitions; used by `make build`.
+    #[command(name = "__generate-docs", hide = true)]
+    GenerateDocs { dir: PathBuf },
 }
 
 #[derive(clap::Args, Debug)]
@@ -380,6 +384,45 @@ fn liblxc_version(libexec: &Path) -> String {
         .unwrap_or_else(|| "unknown (lxcri-start not found)".into())
 }
 
+/// lxcri(8), lxcri-<command>(8) for every visible command, and bash, zsh and fish completions.
+fn generate_docs(dir: &Path) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    // The command line without its hidden commands (clap_complete would still offer them).
+    let full = Cli::command();
+    let visible = || {
+        clap::Command::new("lxcri")
+            .about(full.get_about().cloned().unwrap_or_default())
+            .version(env!("CARGO_PKG_VERSION"))
+            .disable_version_flag(true)
+            .args(full.get_arguments().cloned())
+            .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+    };
+    // Without the help subcommand here: it would be listed as lxcri-help(8), a page never written.
+    let mut cmd = visible().disable_help_subcommand(true);
+    cmd.build();
+    let man_dir = dir.join("man8");
+    std::fs::create_dir_all(&man_dir)?;
+    let page = |c: clap::Command, name: &str| -> Result<(), Failure> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c).section("8").render(&mut buf)?;
+        std::fs::write(man_dir.join(format!("{name}.8")), buf)?;
+        Ok(())
+    };
+    for sub in cmd.get_subcommands() {
+        let name = format!("lxcri-{}", sub.get_name());
+        page(sub.clone().version(env!("CARGO_PKG_VERSION")), &name)?;
+    }
+    page(cmd, "lxcri")?;
+    let comp_dir = dir.join("completions");
+    std::fs::create_dir_all(&comp_dir)?;
+    let mut cmd = visible();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        clap_complete::generate_to(shell, &mut cmd, "lxcri", &comp_dir)?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     if cli.version {
         let libexec = cli.libexec.clone().unwrap_or_else(default_libexec);
@@ -403,6 +446,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     };
     let mut out = std::io::stdout().lock();
     match cmd {
+        Cmd::GenerateDocs { dir } => generate_docs(&dir)?,
         Cmd::Create(a) => {
             let id = id(&a.id)?;
             rt.create(&id, &create_options(&a))?;
