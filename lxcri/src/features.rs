@@ -128,21 +128,13 @@ const PROPAGATION: &[&str] = &[
     "runbindable",
 ];
 
-/// Recursive options from [`MOUNT_OPTION_FILTER`] whose effect is exact: clearing a flag on a
-/// fresh mount is what dropping it does, and `rro` is finished on submounts by lxcri-hook. The
-/// other `r*` options are applied to the top mount only, and `tmpcopyup`, `idmap`, `ridmap`,
-/// `nosymfollow` are dropped, so they are not claimed.
-const EXACT_RECURSIVE: &[&str] = &[
-    "rro",
-    "rrw",
-    "rsuid",
-    "rdev",
-    "rexec",
-    "ratime",
-    "rdiratime",
-    "rnorelatime",
-    "rnostrictatime",
-];
+/// Recursive options from [`crate::spec::MOUNT_OPTION_FILTER`] whose effect is exact: those
+/// the translation drops silently (clearing a flag on a fresh mount is what dropping it does),
+/// and `rro`, finished on submounts by lxcri-hook. The other `r*` options are applied to the top
+/// mount only, and `tmpcopyup`, `idmap`, `ridmap`, `nosymfollow` are dropped: not claimed.
+fn exact_recursive() -> impl Iterator<Item = &'static &'static str> {
+    ["rro"].iter().chain(crate::spec::SILENT_DROPS)
+}
 
 /// Every namespace type the translation creates or joins (crate::spec namespaces), all covered
 /// by the integration tests.
@@ -223,7 +215,7 @@ fn mount_options() -> Vec<String> {
     let mut out: Vec<String> = LIBLXC_MOUNT_FLAGS
         .iter()
         .chain(PROPAGATION)
-        .chain(EXACT_RECURSIVE)
+        .chain(exact_recursive())
         .map(|s| s.to_string())
         .collect();
     out.sort();
@@ -389,7 +381,7 @@ mod tests {
         let opts = mount_options();
         for (name, what) in MOUNT_OPTION_FILTER {
             let claimed = opts.iter().any(|o| o == name);
-            let exact = EXACT_RECURSIVE.contains(name);
+            let exact = exact_recursive().any(|o| o == name);
             assert_eq!(claimed, exact, "{name}: {what:?}");
             if *name == "rro" {
                 assert_eq!(*what, FilteredOption::Replace("ro"));

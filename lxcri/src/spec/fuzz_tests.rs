@@ -5,7 +5,6 @@
 //! config.json field names and edge-case leaves, and mutations of the real configs committed
 //! under `lxcri/tests/corpus/`.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
 use super::*;
-use crate::cgroup::{CgroupLayout, Mode};
+use crate::cgroup::CgroupLayout;
 
 struct FakeHost {
     apparmor: bool,
@@ -42,45 +41,13 @@ impl Host for FakeHost {
     }
 }
 
-const V1_CONTROLLERS: &[&str] = &[
-    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "net_cls",
-    "net_prio", "pids", "rdma",
-];
+use super::tests::{v1, v2};
 
-fn v1() -> CgroupLayout {
-    CgroupLayout {
-        mode: Mode::V1,
-        v1: V1_CONTROLLERS
-            .iter()
-            .map(|c| (c.to_string(), PathBuf::from(format!("/sys/fs/cgroup/{c}"))))
-            .collect(),
-        v2: None,
-        v2_controllers: BTreeSet::new(),
-        swap: true,
-    }
-}
-
+/// This machine's layout, also without swap accounting.
 fn hybrid() -> CgroupLayout {
-    let mut l = v1();
-    l.mode = Mode::Hybrid;
-    l.v1.remove("hugetlb");
-    l.v2 = Some("/sys/fs/cgroup/unified".into());
-    l.v2_controllers = ["hugetlb".to_string()].into();
+    let mut l = super::tests::hybrid();
     l.swap = false;
     l
-}
-
-fn v2() -> CgroupLayout {
-    CgroupLayout {
-        mode: Mode::V2,
-        v1: BTreeMap::new(),
-        v2: Some("/sys/fs/cgroup".into()),
-        v2_controllers: ["cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        swap: true,
-    }
 }
 
 fn translate_with(

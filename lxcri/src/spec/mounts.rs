@@ -51,8 +51,9 @@ pub const MOUNT_OPTION_FILTER: &[(&str, FilteredOption)] = &[
     ("relative", FilteredOption::Drop),
 ];
 
-/// Options whose removal does not change what the container gets.
-const SILENT_DROPS: &[&str] = &[
+/// Options whose removal does not change what the container gets (on a fresh mount, clearing a
+/// flag recursively is what leaving it out does).
+pub const SILENT_DROPS: &[&str] = &[
     "rrw",
     "rsuid",
     "rdev",

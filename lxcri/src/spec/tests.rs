@@ -33,7 +33,7 @@ const V1_CONTROLLERS: &[&str] = &[
     "net_prio", "pids", "rdma",
 ];
 
-fn v1() -> CgroupLayout {
+pub(super) fn v1() -> CgroupLayout {
     CgroupLayout {
         mode: Mode::V1,
         v1: V1_CONTROLLERS
@@ -47,7 +47,7 @@ fn v1() -> CgroupLayout {
 }
 
 /// This machine: v1 controllers, hugetlb only on the unified hierarchy.
-fn hybrid() -> CgroupLayout {
+pub(super) fn hybrid() -> CgroupLayout {
     let mut l = v1();
     l.mode = Mode::Hybrid;
     l.v1.remove("hugetlb");
@@ -56,7 +56,7 @@ fn hybrid() -> CgroupLayout {
     l
 }
 
-fn v2() -> CgroupLayout {
+pub(super) fn v2() -> CgroupLayout {
     CgroupLayout {
         mode: Mode::V2,
         v1: BTreeMap::new(),
@@ -305,22 +305,9 @@ fn idmaps() {
     ));
 }
 
+/// The mounts `lxcri spec` (and `runc spec`) write.
 fn default_mounts() -> Value {
-    json!([
-        {"destination": "/proc", "type": "proc", "source": "proc"},
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
-        {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-         "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
-         "options": ["nosuid", "noexec", "nodev"]},
-        {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-         "options": ["nosuid", "noexec", "nodev", "ro"]},
-        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-         "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}
-    ])
+    crate::default_spec::default_config().expect("default config")["mounts"].clone()
 }
 
 #[test]
