@@ -19,6 +19,7 @@ use crate::id::ContainerId;
 use crate::init_proto::{self, InitConfig, InitMessage};
 use crate::layout::{self, RuntimeDir};
 use crate::lock::Lock;
+use crate::logging::Steps;
 use crate::signal::PidFd;
 use crate::state::{self, FileId, OciState, Phase, ProcIdent, State, Status};
 use crate::{hooks, spec};
@@ -37,6 +38,8 @@ pub struct Runtime {
     pub libexec: PathBuf,
     pub systemd_cgroup: bool,
     pub debug: bool,
+    /// liblxc's `lxc.log.level` (e.g. "ERROR", "DEBUG").
+    pub lxc_log_level: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -97,20 +100,25 @@ impl Runtime {
 
     pub fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<(), Error> {
         let started = Instant::now();
+        let mut steps = Steps::new("create", id);
         self.ensure_root()?;
         let rd = self.rundir(id);
         let lock = Lock::acquire(&rd.lock_file())?;
         if rd.dir().exists() {
             return Err(Error::Exists(id.clone()));
         }
+        steps.step("lock");
 
         // Everything that can be checked without touching the system comes first, so bad input
         // leaves nothing behind.
-        let result = load_bundle(&opts.bundle)
-            .and_then(|(bundle, spec)| self.create_locked(id, &rd, &bundle, &spec, opts));
+        let result = load_bundle(&opts.bundle).and_then(|(bundle, spec)| {
+            steps.step("load-bundle");
+            self.create_locked(id, &rd, &bundle, &spec, opts, &mut steps)
+        });
         if result.is_err() {
             lock.remove_file();
         }
+        steps.done(result.is_ok());
         info!(id = %id, elapsed_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "create");
         result
     }
@@ -122,6 +130,7 @@ impl Runtime {
         bundle: &Path,
         spec: &oci_spec::runtime::Spec,
         opts: &CreateOptions,
+        steps: &mut Steps,
     ) -> Result<(), Error> {
         let process = spec.process().clone().ok_or(Error::NoProcess)?;
         let rootfs = spec::rootfs_path(spec, bundle)?;
@@ -156,13 +165,11 @@ impl Runtime {
             host: &spec::RealHost,
         };
         let mut items = spec::translate(spec, &ctx)?;
-        items.push((
-            "lxc.log.level".into(),
-            if self.debug { "DEBUG" } else { "ERROR" }.into(),
-        ));
+        items.push(("lxc.log.level".into(), self.lxc_log_level.clone()));
         for (k, v) in &items {
             debug!(target: "lxcri::config", "{k} = {v}");
         }
+        steps.step("translate");
 
         // With a user namespace, liblxc mounts and our hook and init read the runtime files as
         // the container's root, a different host uid: the directory must be traversable and
@@ -286,6 +293,7 @@ impl Runtime {
             config.push('\n');
         }
         write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
+        steps.step("write-rundir");
 
         let listener = UnixListener::bind(rd.private(layout::INIT_SOCKET))
             .map_err(|e| Error::io("cannot listen on init.sock", e))?;
@@ -332,6 +340,7 @@ impl Runtime {
         st.monitor = ProcIdent::of_pid(monitor_pid);
         st.save(&rd.state_file())?;
         debug!(monitor_pid, "monitor started");
+        steps.step("spawn-monitor");
 
         let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
         let init_pid = received
@@ -341,6 +350,7 @@ impl Runtime {
             .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
         cleanup.init = Some(init);
         debug!(init_pid, "init ready");
+        steps.step("wait-init");
         write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
@@ -355,6 +365,7 @@ impl Runtime {
             let _ = m.wait();
         }
         remove_monitor_cgroups(&cgroup_layout, &monitor_cgroup_dir(id));
+        steps.step("stop-monitor");
 
         if let Some(p) = &opts.pid_file {
             write_pid_file(p, init_pid)?;
@@ -366,12 +377,14 @@ impl Runtime {
         st.save(&rd.state_file())?;
         let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
         cleanup.armed = false;
+        steps.step("save-state");
         Ok(())
     }
 
     // ---------------------------------------------------------------- start
 
     pub fn start(&self, id: &ContainerId) -> Result<(), Error> {
+        let mut steps = Steps::new("start", id);
         let rd = self.rundir(id);
         let _lock = Lock::acquire(&rd.lock_file())?;
         let (rd, st) = self.load(id)?;
@@ -411,9 +424,11 @@ impl Runtime {
             .write_all(&[0])
             .map_err(|e| Error::io("cannot release init", e))?;
         drop(start_fifo);
+        steps.step("release-init");
 
         wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
         let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
+        steps.step("wait-exec");
 
         let state_json = self.state_json(&st, Status::Running);
         for h in &st.poststart {
@@ -421,6 +436,8 @@ impl Runtime {
                 warn!(id = %id, "{e}");
             }
         }
+        steps.step("poststart-hooks");
+        steps.done(true);
         Ok(())
     }
 
@@ -502,6 +519,7 @@ impl Runtime {
                 Err(Error::NotExist(id.clone()))
             };
         }
+        let mut steps = Steps::new("delete", id);
         let lock = Lock::acquire(&rd.lock_file())?;
         let st = match State::load(&rd.state_file()) {
             Ok(st) => Some(st),
@@ -541,11 +559,13 @@ impl Runtime {
             }
             if status != Status::Stopped || st.phase == Phase::Creating {
                 kill_container(st, cgroups.as_ref())?;
+                steps.step("kill");
             }
         }
         if let Some(cg) = &cgroups {
             cg.remove()?;
         }
+        steps.step("remove-cgroups");
         // create removes the monitor's cgroups itself; only one that died may have left them.
         if st.as_ref().is_none_or(|s| s.phase == Phase::Creating) {
             let dir = st
@@ -564,10 +584,13 @@ impl Runtime {
                 }
             }
         }
+        steps.step("poststop-hooks");
         std::fs::remove_dir_all(rd.dir())
             .map_err(|e| Error::io(format!("cannot remove {}", rd.dir().display()), e))?;
         remove_liblxc_lock(&rd);
         lock.remove_file();
+        steps.step("remove-rundir");
+        steps.done(true);
         Ok(())
     }
 }

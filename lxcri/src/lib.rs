@@ -14,6 +14,8 @@ pub mod process;
 #[cfg(feature = "runtime")]
 pub mod cgroup;
 #[cfg(feature = "runtime")]
+pub mod config;
+#[cfg(feature = "runtime")]
 pub mod container;
 #[cfg(feature = "runtime")]
 pub mod error;

@@ -29,6 +29,11 @@ pub fn init(file: Option<&Path>, format: LogFormat, debug: bool) -> std::io::Res
     } else {
         Level::WARN
     };
+    init_level(file, format, level)
+}
+
+/// [`init`] at an explicit level (the configuration's `log_level`).
+pub fn init_level(file: Option<&Path>, format: LogFormat, level: Level) -> std::io::Result<()> {
     let fmt = LineFormat { format };
     let builder = tracing_subscriber::fmt()
         .with_max_level(level)
@@ -111,5 +116,76 @@ where
                 writeln!(w, "{line}")
             }
         }
+    }
+}
+
+/// Times the steps of one command for `--debug`: each [`Steps::step`] logs one line
+/// `COMMAND: step=NAME took=DURATION` with the time since the previous step (or the start), and
+/// [`Steps::done`] the whole. Costs two clock reads per step when debug logging is off.
+pub struct Steps {
+    command: &'static str,
+    id: String,
+    start: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl Steps {
+    pub fn new(command: &'static str, id: &impl fmt::Display) -> Steps {
+        let now = std::time::Instant::now();
+        Steps {
+            command,
+            id: id.to_string(),
+            start: now,
+            last: now,
+        }
+    }
+
+    /// The step that just ended.
+    pub fn step(&mut self, name: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(
+            target: "lxcri::steps",
+            id = %self.id,
+            "{}: step={name} took={}",
+            self.command,
+            took(now - self.last)
+        );
+        self.last = now;
+    }
+
+    /// The whole command, from [`Steps::new`].
+    pub fn done(&self, ok: bool) {
+        tracing::debug!(
+            target: "lxcri::steps",
+            id = %self.id,
+            ok,
+            "{}: took={}",
+            self.command,
+            took(self.start.elapsed())
+        );
+    }
+}
+
+/// A duration as `3.2ms` (or `1.25s` from a second on).
+pub fn took(d: std::time::Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms >= 1000.0 {
+        format!("{:.2}s", ms / 1000.0)
+    } else {
+        format!("{ms:.1}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::took;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_as_ms_or_s() {
+        assert_eq!(took(Duration::from_micros(3200)), "3.2ms");
+        assert_eq!(took(Duration::from_micros(40)), "0.0ms");
+        assert_eq!(took(Duration::from_millis(999)), "999.0ms");
+        assert_eq!(took(Duration::from_millis(1250)), "1.25s");
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lxcri::config::{self, Config, ConfigFile, Flags};
 use lxcri::container::{CreateOptions, Runtime};
 use lxcri::id::ContainerId;
 use lxcri::logging::{self, LogFormat};
@@ -16,27 +17,36 @@ use lxcri::logging::{self, LogFormat};
     disable_version_flag = true
 )]
 struct Cli {
-    /// Directory for the state of containers.
-    #[arg(long, global = true, env = "LXCRI_ROOT")]
+    /// Directory for the state of containers [env: LXCRI_ROOT; file: root; default: /run/lxcri].
+    #[arg(long, global = true)]
     root: Option<PathBuf>,
-    /// Log file (default: warnings to stderr).
+    /// Log file, created 0600 (default: warnings to stderr) [env: LXCRI_LOG; file: log].
     #[arg(long, global = true)]
     log: Option<PathBuf>,
-    /// Log format.
-    #[arg(long = "log-format", global = true, value_enum, default_value_t = Format::Text)]
-    log_format: Format,
-    /// Log debug output.
+    /// Log format [env: LXCRI_LOG_FORMAT; file: log_format; default: text].
+    #[arg(long = "log-format", global = true, value_enum)]
+    log_format: Option<Format>,
+    /// Log level [env: LXCRI_LOG_LEVEL; file: log_level; default: info with --log, else warn].
+    #[arg(long = "log-level", global = true, value_enum)]
+    log_level: Option<Level>,
+    /// Log debug output: every generated liblxc item, every step of create and start with its
+    /// duration; liblxc logs at DEBUG too [env: LXCRI_DEBUG; file: debug].
     #[arg(long, global = true)]
     debug: bool,
+    /// liblxc's log level for <root>/<id>/lxc.log [env: LXCRI_LXC_LOG_LEVEL; file:
+    /// lxc_log_level; default: debug with --debug, else error].
+    #[arg(long = "lxc-log-level", global = true, value_parser = clap::builder::PossibleValuesParser::new(config::LXC_LOG_LEVELS))]
+    lxc_log_level: Option<String>,
     /// Accepted for compatibility: cgroupsPath in the slice:prefix:name form is honoured
-    /// without systemd.
+    /// without systemd [env: LXCRI_SYSTEMD_CGROUP; file: systemd_cgroup].
     #[arg(long = "systemd-cgroup", global = true)]
     systemd_cgroup: bool,
     /// Accepted for compatibility with runc (true|false|auto).
     #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true")]
     rootless: Option<String>,
-    /// Directory holding lxcri-start, lxcri-init and lxcri-hook.
-    #[arg(long, global = true, env = "LXCRI_LIBEXEC")]
+    /// Directory holding lxcri-start, lxcri-init and lxcri-hook [env: LXCRI_LIBEXEC; file:
+    /// libexec; default: ../libexec/lxcri beside the binary].
+    #[arg(long, global = true)]
     libexec: Option<PathBuf>,
     /// Print the version of lxcri and liblxc.
     #[arg(short = 'v', long)]
@@ -49,6 +59,49 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+impl From<Format> for LogFormat {
+    fn from(f: Format) -> LogFormat {
+        match f {
+            Format::Text => LogFormat::Text,
+            Format::Json => LogFormat::Json,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl From<Level> for config::LogLevel {
+    fn from(l: Level) -> config::LogLevel {
+        match l {
+            Level::Error => config::LogLevel::Error,
+            Level::Warn => config::LogLevel::Warn,
+            Level::Info => config::LogLevel::Info,
+            Level::Debug => config::LogLevel::Debug,
+        }
+    }
+}
+
+impl Cli {
+    fn flags(&self) -> Flags {
+        Flags {
+            root: self.root.clone(),
+            log: self.log.clone(),
+            log_format: self.log_format.map(Into::into),
+            log_level: self.log_level.map(Into::into),
+            debug: self.debug,
+            libexec: self.libexec.clone(),
+            systemd_cgroup: self.systemd_cgroup,
+            lxc_log_level: self.lxc_log_level.clone(),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -156,6 +209,14 @@ enum Cmd {
     },
     /// Print the runtime-spec features document of this build (JSON).
     Features,
+    /// Print the effective configuration (flag > LXCRI_* environment > /etc/lxcri/lxcri.toml or
+    /// $LXCRI_CONFIG > default) with the source of every value.
+    Config {
+        /// toml: a file that gives the same values, sources as comments; json: value and
+        /// source of every key.
+        #[arg(short, long, value_enum, default_value_t = ConfigFormat::Toml)]
+        format: ConfigFormat,
+    },
     /// Write the man pages (DIR/man8) and shell completions (DIR/completions) generated from
     /// these definitions; used by `make build`.
     #[command(name = "__generate-docs", hide = true)]
@@ -258,6 +319,12 @@ struct ExecArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ConfigFormat {
+    Toml,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum ListFormat {
     Table,
     Json,
@@ -272,15 +339,46 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+fn env(var: &str) -> Option<String> {
+    std::env::var(var).ok()
+}
+
 fn main() -> ExitCode {
-    // The log file must exist even when the arguments are bad, so look for --log by hand first.
+    // The log file must exist even when the arguments are bad, so look for the logging flags by
+    // hand first and set up logging from them, the environment and the configuration file.
     let args: Vec<String> = std::env::args().collect();
-    let (log, format, debug) = early_log_args(&args);
+    let early = early_log_args(&args);
+    let defaults = config::Defaults::of_host();
+    let file = ConfigFile::load(&env);
+    let early_config = file.as_ref().map_err(|e| e.to_string()).and_then(|f| {
+        Config::resolve(&early, &env, f.as_ref(), &defaults).map_err(|e| e.to_string())
+    });
+    let (log, format, level) = match &early_config {
+        Ok(c) => (c.log.value.clone(), c.log_format.value, c.log_level.value),
+        // A broken file or variable: log where the flags say, then fail.
+        Err(_) => (
+            early.log.clone(),
+            early.log_format.unwrap_or_default(),
+            if early.debug {
+                config::LogLevel::Debug
+            } else {
+                config::LogLevel::Info
+            },
+        ),
+    };
     let to_file = log.is_some();
-    if let Err(e) = logging::init(log.as_deref(), format, debug) {
+    if let Err(e) = logging::init_level(log.as_deref(), format, level.tracing()) {
         eprintln!("lxcri: cannot open log file: {e}");
         return ExitCode::from(1);
     }
+    if let Err(msg) = &early_config {
+        if to_file {
+            tracing::error!("{msg}");
+        }
+        eprintln!("lxcri: {msg}");
+        return ExitCode::from(1);
+    }
+    let file = file.ok().flatten();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -297,7 +395,17 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match run(cli) {
+    let config = match Config::resolve(&cli.flags(), &env, file.as_ref(), &defaults) {
+        Ok(c) => c,
+        Err(e) => {
+            if to_file {
+                tracing::error!("{e}");
+            }
+            eprintln!("lxcri: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match run(cli, &config) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(msg)) => {
             // Without --log, tracing already writes to stderr; say it once.
@@ -310,54 +418,38 @@ fn main() -> ExitCode {
     }
 }
 
-fn early_log_args(args: &[String]) -> (Option<PathBuf>, LogFormat, bool) {
-    let mut log = None;
-    let mut format = LogFormat::Text;
-    let mut debug = false;
+/// The logging flags (`--log`, `--log-format`, `--log-level`, `--debug`), found without clap.
+fn early_log_args(args: &[String]) -> Flags {
+    let mut flags = Flags::default();
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "--log" => log = it.next().map(PathBuf::from),
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        if name == "--debug" {
+            flags.debug = true;
+            continue;
+        }
+        if !matches!(name, "--log" | "--log-format" | "--log-level") {
+            continue;
+        }
+        let Some(v) = inline.or_else(|| it.next().cloned()) else {
+            break;
+        };
+        match name {
+            "--log" => flags.log = Some(PathBuf::from(v)),
             "--log-format" => {
-                if it.next().map(String::as_str) == Some("json") {
-                    format = LogFormat::Json;
-                }
+                flags.log_format = Some(if v == "json" {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Text
+                })
             }
-            "--debug" => debug = true,
-            _ => {
-                if let Some(v) = a.strip_prefix("--log=") {
-                    log = Some(PathBuf::from(v));
-                } else if let Some(v) = a.strip_prefix("--log-format=") {
-                    if v == "json" {
-                        format = LogFormat::Json;
-                    }
-                }
-            }
+            _ => flags.log_level = config::LogLevel::parse(&v),
         }
     }
-    (log, format, debug)
-}
-
-fn default_root() -> PathBuf {
-    if nix::unistd::geteuid().is_root() {
-        return PathBuf::from("/run/lxcri");
-    }
-    match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(d) => Path::new(&d).join("lxcri"),
-        None => PathBuf::from("/run/lxcri"),
-    }
-}
-
-/// Helpers live in `<prefix>/libexec/lxcri` next to `<prefix>/bin/lxcri`.
-fn default_libexec() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe.parent().unwrap_or(Path::new("/usr/bin"));
-    let installed = dir.join("../libexec/lxcri");
-    if installed.is_dir() {
-        installed
-    } else {
-        dir.to_path_buf()
-    }
+    flags
 }
 
 fn id(s: &str) -> Result<ContainerId, Failure> {
@@ -423,9 +515,9 @@ fn generate_docs(dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
     if cli.version {
-        let libexec = cli.libexec.clone().unwrap_or_else(default_libexec);
+        let libexec = config.libexec.value.clone();
         println!(
             "lxcri version {}\nliblxc version {}\nspec: {}",
             env!("CARGO_PKG_VERSION"),
@@ -436,10 +528,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
     let rt = Runtime {
         // liblxc keys its lock files on the lxcpath string: always hand it the absolute path.
-        root: std::path::absolute(cli.root.clone().unwrap_or_else(default_root))?,
-        libexec: cli.libexec.clone().unwrap_or_else(default_libexec),
-        systemd_cgroup: cli.systemd_cgroup,
-        debug: cli.debug,
+        root: std::path::absolute(&config.root.value)?,
+        libexec: config.libexec.value.clone(),
+        systemd_cgroup: config.systemd_cgroup.value,
+        debug: config.log_level.value == config::LogLevel::Debug,
+        lxc_log_level: config.lxc_log_level.value.clone(),
     };
     let Some(cmd) = cli.command else {
         return Err(Failure("no command given; see lxcri --help".into()));
@@ -447,6 +540,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     match cmd {
         Cmd::GenerateDocs { dir } => generate_docs(&dir)?,
+        Cmd::Config { format } => match format {
+            ConfigFormat::Toml => write!(out, "{}", config.to_toml())?,
+            ConfigFormat::Json => {
+                writeln!(out, "{}", serde_json::to_string_pretty(&config.to_json())?)?
+            }
+        },
         Cmd::Create(a) => {
             let id = id(&a.id)?;
             rt.create(&id, &create_options(&a))?;
@@ -497,7 +596,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let id = id(&create.id)?;
             return Ok(rt.run(&id, &create_options(&create), detach, keep)?);
         }
-        Cmd::Exec(a) => return exec(&rt, a, cli.log.is_some()),
+        Cmd::Exec(a) => return exec(&rt, a, config.log.value.is_some()),
         // ---- pause, resume, ps, update, events
         Cmd::Pause { id: i } => rt.pause(&id(&i)?)?,
         Cmd::Resume { id: i } => rt.resume(&id(&i)?)?,
