@@ -165,10 +165,9 @@ impl Runtime {
             host: &spec::RealHost,
         };
         let mut items = spec::translate(spec, &ctx)?;
+        // translate logs its items at debug level, one line each; this is the one item more.
+        debug!(target: "lxcri::config", "lxc.log.level = {}", self.lxc_log_level);
         items.push(("lxc.log.level".into(), self.lxc_log_level.clone()));
-        for (k, v) in &items {
-            debug!(target: "lxcri::config", "{k} = {v}");
-        }
         steps.step("translate");
 
         // With a user namespace, liblxc mounts and our hook and init read the runtime files as
