@@ -83,10 +83,7 @@ fn debug_log_has_every_liblxc_item_and_every_step() {
             .count();
         assert_eq!(n, 1, "item {item:?} logged once:\n{text}");
     }
-    assert!(
-        items.iter().any(|i| *i == "lxc.log.level = DEBUG"),
-        "{config}"
-    );
+    assert!(items.contains(&"lxc.log.level = DEBUG"), "{config}");
 
     let step_lines = |text: &str, cmd: &str| -> Vec<(String, f64)> {
         text.lines()
