@@ -68,7 +68,7 @@ integration: build
 
 conformance: integration
 
-test: lint unit integration podman-test
+test: lint unit integration podman-test containerd-test
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/lxcri
@@ -141,3 +141,12 @@ deb: build
 
 deb-test: deb
 	./tests/deb/run.sh $(DEB)
+
+# Real-client test: a private containerd 1.6 (its own config, root, state and socket under /tmp;
+# the host's containerd and /etc are never touched) with the runc v2 shim running the runtime as
+# BinaryName from contrib/containerd/config.toml; ctr import, run, exec, kill, pause
+# (tests/containerd/run.sh; installs containerd from Debian when missing). About 10 s.
+.PHONY: containerd-test
+
+containerd-test: build
+	RUNTIME=$(RUNTIME) ./tests/containerd/run.sh
