@@ -70,18 +70,27 @@ default_ulimits = []
 network_config_dir = "$work/net"
 cni_plugin_dirs = ["/usr/lib/cni"]
 
-[engine]
-runtime = "$name"
-runtime_supports_json = ["$name"]
+EOF
+# [engine] and [engine.runtimes] come from contrib/podman/containers.conf, the snippet users
+# install, with the runtime under test as the default and its path (and name, for runc) in
+# place of lxcri's installed ones; the private settings go into its [engine] table.
+cat > "$work/engine.conf" <<EOF
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$work/events.log"
 tmp_dir = "$work/tmp"
 volume_path = "$work/volumes"
-
-[engine.runtimes]
-$name = ["$RUNTIME"]
 EOF
+sed -e "/^\[engine\]\$/r $work/engine.conf" \
+  -e "s|^# *runtime = \"lxcri\"|runtime = \"$name\"|" \
+  -e "s|\"lxcri\"\]|\"$name\"]|" \
+  -e "s|^lxcri = \[.*\]|$name = [\"$RUNTIME\"]|" \
+  "$repo/contrib/podman/containers.conf" >> "$CONTAINERS_CONF"
+for want in "runtime = \"$name\"" "$name = [\"$RUNTIME\"]" "cgroup_manager = \"cgroupfs\""; do
+  grep -qxF "$want" "$CONTAINERS_CONF" || die "contrib/podman/containers.conf: no place for '$want'"
+done
+grep -q "^runtime_supports_json = \[.*\"$name\"" "$CONTAINERS_CONF" \
+  || die "contrib/podman/containers.conf: $name is not in runtime_supports_json"
 
 # --- a busybox image from a rootfs tarball (no registry here).
 start=$(date +%s)
