@@ -8,6 +8,9 @@ MAN8DIR = $(PREFIX)/share/man/man8
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+# An example lxcri.toml and the client configurations of contrib/ (docs/operators.md).
+DOCDIR = $(PREFIX)/share/doc/lxcri
+CONTRIB := lxcri.toml crio/10-lxcri.conf containerd/config.toml podman/containers.conf
 RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
 DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
 
@@ -68,7 +71,9 @@ integration: build
 
 conformance: integration
 
-test: lint unit integration podman-test containerd-test
+# deb-test comes last: it installs the package into /usr for a moment (and purges it); every
+# test before it runs build/bin.
+test: lint unit integration podman-test containerd-test deb-test
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/lxcri
@@ -79,12 +84,14 @@ install: build
 	install -m 0644 $(BUILD)/share/completions/lxcri.bash $(DESTDIR)$(BASHCOMPDIR)/lxcri
 	install -m 0644 $(BUILD)/share/completions/_lxcri $(DESTDIR)$(ZSHCOMPDIR)/_lxcri
 	install -m 0644 $(BUILD)/share/completions/lxcri.fish $(DESTDIR)$(FISHCOMPDIR)/lxcri.fish
+	for f in $(CONTRIB); do install -D -m 0644 contrib/$$f $(DESTDIR)$(DOCDIR)/$$f; done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/lxcri
 	rm -rf $(DESTDIR)$(PREFIX)/libexec/lxcri
 	rm -f $(DESTDIR)$(MAN8DIR)/lxcri.8 $(DESTDIR)$(MAN8DIR)/lxcri-*.8
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/lxcri $(DESTDIR)$(ZSHCOMPDIR)/_lxcri $(DESTDIR)$(FISHCOMPDIR)/lxcri.fish
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	$(CARGO) clean
@@ -121,7 +128,8 @@ podman-test: build
 
 # Debian package: build/lxcri_<version>_amd64.deb, built with dpkg-deb from `make install` into a
 # staging directory (PREFIX=/usr). `make deb-test` installs it on this host, runs a container with
-# the installed binaries only and purges it again (tests/deb/run.sh, as root; not in `make test`).
+# the installed binaries only and purges it again (tests/deb/run.sh, as root; the last step of
+# `make test`, about 20 s).
 .PHONY: deb deb-test
 
 DEB_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)

@@ -63,9 +63,28 @@ out=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 echo "$out"
 [ "$out" = hi ] || fail "lxcri run printed '$out', not hi"
 
+echo "--- the example lxcri.toml holds the installed defaults; the client snippets are there"
+doc=/usr/share/doc/lxcri
+for f in lxcri.toml crio/10-lxcri.conf containerd/config.toml podman/containers.conf; do
+  [ -f "$doc/$f" ] || fail "$doc/$f missing"
+done
+sed 's/^# \([a-z_]* = \)/\1/' "$doc/lxcri.toml" > "$work/lxcri.toml"
+values() { python3 -c 'import json,sys; s=json.load(sys.stdin)["settings"]; print({k: v["value"] for k, v in s.items()})'; }
+defaults=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LXCRI_CONFIG=/nonexistent-is-an-error \
+  /usr/bin/lxcri config 2>&1 || true)
+echo "$defaults" | grep -q "cannot read /nonexistent-is-an-error" || fail "LXCRI_CONFIG naming a missing file: $defaults"
+defaults=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/bin/lxcri config --format json | values)
+from_file=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LXCRI_CONFIG="$work/lxcri.toml" \
+  /usr/bin/lxcri config --format json)
+echo "$defaults"
+[ "$(echo "$from_file" | values)" = "$defaults" ] || fail "the example's values are not the defaults: $from_file"
+[ "$(echo "$from_file" | grep -c '"source": "file ')" = 8 ] || fail "the example does not set every key: $from_file"
+echo "$defaults" | grep -q "'libexec': '/usr/libexec/lxcri'" || fail "installed libexec default"
+
 echo "--- dpkg --purge lxcri"
 dpkg --purge lxcri
 installed=0
 [ ! -e /usr/bin/lxcri ] || fail "/usr/bin/lxcri still there after purge"
 [ ! -e /usr/libexec/lxcri ] || fail "/usr/libexec/lxcri still there after purge"
 [ ! -e /usr/share/man/man8/lxcri.8 ] || fail "lxcri(8) still there after purge"
+[ ! -e /usr/share/doc/lxcri ] || fail "/usr/share/doc/lxcri still there after purge"

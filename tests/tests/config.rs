@@ -274,3 +274,43 @@ fn log_settings_from_the_file_are_used() {
         & 0o777;
     assert_eq!(mode, 0o600, "the log file is private");
 }
+
+#[test]
+fn the_example_file_documents_every_key() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/lxcri.toml");
+    let text = std::fs::read_to_string(&example).expect("contrib/lxcri.toml");
+    // As shipped every setting is commented out: it changes nothing.
+    let (_d, cfg) = config_file(&text);
+    let out = lxcri_with(&cfg, &[], &["config", "--format", "json"]);
+    out.ok();
+    assert!(!out.stdout.contains("\"file "), "{out}");
+    // Uncommented, it sets every key and is accepted.
+    let uncommented: String = text
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            // `# key = value`, not prose that happens to hold " = ".
+            Some(rest)
+                if rest.split_once(" = ").is_some_and(|(k, _)| {
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (_d2, cfg) = config_file(&uncommented);
+    let out = lxcri_with(&cfg, &[], &["config", "--format", "json"]);
+    out.ok();
+    let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    for k in KEYS {
+        let k = k.to_lowercase();
+        assert!(
+            v["settings"][&k]["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("file ")),
+            "{k} is in the example: {out}"
+        );
+    }
+}
