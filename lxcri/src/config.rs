@@ -113,6 +113,19 @@ pub enum Source {
     Flag(String),
 }
 
+impl Source {
+    /// Precedence: a flag (3) beats the environment (2), the environment the file (1), the file
+    /// the default (0).
+    pub fn rank(&self) -> u8 {
+        match self {
+            Source::Default => 0,
+            Source::File { .. } => 1,
+            Source::Env(_) => 2,
+            Source::Flag(_) => 3,
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -510,28 +523,30 @@ impl Config {
         };
         let debug = bool_setting(take(Key::Debug));
         let systemd_cgroup = bool_setting(take(Key::SystemdCgroup));
-        // debug wins over log_level, wherever each comes from: `--debug` is runc's spelling.
-        let log_level = if debug.value {
+        let level = match take(Key::LogLevel) {
+            Some((r, source)) => Setting {
+                value: LogLevel::parse(&string(r)).unwrap_or(LogLevel::Info),
+                source,
+            },
+            // As runc: a log file gets info, stderr only warnings.
+            None => Setting {
+                value: if log.value.is_some() {
+                    LogLevel::Info
+                } else {
+                    LogLevel::Warn
+                },
+                source: Source::Default,
+            },
+        };
+        // `debug = true` is `log_level = "debug"`; of the two, the one from the stronger source
+        // decides, and debug when both come from the same kind (`--debug --log-level warn`).
+        let log_level = if debug.value && debug.source.rank() >= level.source.rank() {
             Setting {
                 value: LogLevel::Debug,
                 source: debug.source.clone(),
             }
         } else {
-            match take(Key::LogLevel) {
-                Some((r, source)) => Setting {
-                    value: LogLevel::parse(&string(r)).unwrap_or(LogLevel::Info),
-                    source,
-                },
-                // As runc: a log file gets info, stderr only warnings.
-                None => Setting {
-                    value: if log.value.is_some() {
-                        LogLevel::Info
-                    } else {
-                        LogLevel::Warn
-                    },
-                    source: Source::Default,
-                },
-            }
+            level
         };
         let lxc_log_level = match take(Key::LxcLogLevel) {
             Some((r, source)) => Setting {
@@ -799,6 +814,22 @@ mod tests {
         let c = resolve(&Flags::default(), &[("LXCRI_DEBUG", "1")], None);
         assert_eq!(c.log_level.value, LogLevel::Debug);
         assert_eq!(c.debug.source, Source::Env("LXCRI_DEBUG".into()));
+        // A stronger log_level beats a weaker debug: `--log-level info` over the file's debug.
+        let flags = Flags {
+            log_level: Some(LogLevel::Info),
+            ..Flags::default()
+        };
+        let c = resolve(&flags, &[], Some("debug = true"));
+        assert_eq!(c.log_level.value, LogLevel::Info);
+        assert_eq!(c.log_level.source, Source::Flag("--log-level".into()));
+        assert_eq!(c.lxc_log_level.value, "ERROR");
+        // Both as flags: debug.
+        let flags = Flags {
+            debug: true,
+            log_level: Some(LogLevel::Warn),
+            ..Flags::default()
+        };
+        assert_eq!(resolve(&flags, &[], None).log_level.value, LogLevel::Debug);
     }
 
     #[test]
