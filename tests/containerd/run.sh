@@ -19,7 +19,7 @@ RUNTIME=${RUNTIME:-$repo/build/bin/lxcri}
 RUNTIME=$(readlink -f "$RUNTIME")
 name=$(basename "$RUNTIME")
 tmo=${TIMEOUT:-30}
-ns=lxcri-test
+ns=lxcri-containerd-test
 img=localhost/busybox-containerd-test:latest
 
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -58,6 +58,7 @@ ours() {
 
 cleanup() {
   local rc=$? p pids t
+  trap '' INT TERM  # a second signal must not cut the cleanup short
   # Containers first (they are in the shims' care), then the shims, then the daemon.
   if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
     for t in $(c task ls -q 2>/dev/null); do
@@ -91,6 +92,9 @@ cleanup() {
     rmdir "$shim_dir" /run/containerd 2>/dev/null
   fi
   findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  # The containers' cgroups are /<namespace>/<id>: the runtime removes <id>, the (empty)
+  # namespace level is ours to remove.
+  for d in /sys/fs/cgroup/$ns /sys/fs/cgroup/*/$ns; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
   if [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
   exit $rc
 }
