@@ -15,6 +15,9 @@ RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
 DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
 
 .PHONY: all deps build docs demo test unit integration conformance lint install uninstall clean
+# The test targets share host state (cgroups, podman's store, /var/lib/containers): never run them
+# side by side, whatever -j a caller passes.
+.NOTPARALLEL:
 
 all: build
 
@@ -120,10 +123,10 @@ bench: build bench-deps
 PODMAN_COMPARE ?= /usr/sbin/runc
 
 podman-test: build
-	RUNTIME=$(RUNTIME) ./tests/podman/run.sh
+	RUNTIME=$(RUNTIME) timeout -k 10 1200 ./tests/podman/run.sh
 	@if [ -n "$(PODMAN_COMPARE)" ] && [ -x "$(PODMAN_COMPARE)" ]; then \
 	  echo "--- the same scenarios with $(PODMAN_COMPARE)"; \
-	  RUNTIME=$(PODMAN_COMPARE) ./tests/podman/run.sh; \
+	  RUNTIME=$(PODMAN_COMPARE) timeout -k 10 1200 ./tests/podman/run.sh; \
 	fi
 
 # Debian package: build/lxcri_<version>_amd64.deb, built with dpkg-deb from `make install` into a

@@ -11,7 +11,7 @@ mod hooks;
 
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 
 use lxcri::init_proto::{self, InitConfig, InitMessage};
@@ -93,6 +93,28 @@ fn run() -> i32 {
             return 1;
         }
     };
+    // start listens on `notify.sock` when the filter has a listener; /.lxcri is detached by
+    // now, so the socket is reached through our fd of the directory.
+    let notify = match config.seccomp_flags {
+        f if lxcri::process::Seccomp::has_listener(f) => {
+            let path = format!(
+                "/proc/self/fd/{}/{}",
+                dir.as_raw_fd(),
+                layout::NOTIFY_SOCKET
+            );
+            match UnixStream::connect(&path) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return fail(
+                        exec,
+                        &format!("connecting to {}: {e}", layout::NOTIFY_SOCKET),
+                        1,
+                    )
+                }
+            }
+        }
+        _ => None,
+    };
     drop(dir);
 
     if let Err(text) = hidden {
@@ -104,7 +126,17 @@ fn run() -> i32 {
     if let Err(text) = hooks::run_all(&config.start_container_hooks, &config.state_json) {
         return fail(exec, &text, 1);
     }
-    let filter = seccomp.as_deref().map(|b| (b, config.seccomp_flags));
+    let hand_over = |fd: BorrowedFd<'_>| match &notify {
+        Some(sock) => init_proto::send_fd(sock.as_fd(), fd),
+        None => Err(std::io::Error::other("no socket to start")),
+    };
+    let filter = seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
+        bpf,
+        flags: config.seccomp_flags,
+        hand_over: notify
+            .as_ref()
+            .map(|_| &hand_over as lxcri::process::HandOver<'_>),
+    });
     match lxcri::process::finish_with(&config.process, filter, config.personality.as_ref()) {
         Ok(never) => match never {},
         Err(e) => fail(exec, &e.to_string(), e.exit_code()),

@@ -143,12 +143,12 @@ impl Runtime {
             ));
         }
         crate::nsfile::check(spec)?;
-        let seccomp = spec
-            .linux()
-            .as_ref()
-            .and_then(|l| l.seccomp().as_ref())
-            .map(crate::seccomp::compile)
-            .transpose()?;
+        let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
+        let seccomp = profile.map(crate::seccomp::compile).transpose()?;
+        let seccomp_listener = profile.map(crate::seccomp::listener).transpose()?.flatten();
+        if let Some(l) = &seccomp_listener {
+            l.check()?;
+        }
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         let hook_bin = self.helper(layout::HOOK_BIN)?;
@@ -213,6 +213,7 @@ impl Runtime {
             monitor_cgroup_dir: monitor_cgroup_dir(id),
             poststart: hooks.poststart().clone().unwrap_or_default(),
             poststop: hooks.poststop().clone().unwrap_or_default(),
+            seccomp_listener,
         };
         st.save(&rd.state_file())?;
         let creating_state = st.oci(Status::Creating);
@@ -418,6 +419,10 @@ impl Runtime {
                 Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
                 _ => Error::io("cannot open start fifo", e),
             })?;
+        let notify = match &st.seccomp_listener {
+            Some(_) => Some(crate::seccomp_agent::NotifySocket::bind(&rd)?),
+            None => None,
+        };
         use std::io::Write;
         start_fifo
             .write_all(&[0])
@@ -425,6 +430,22 @@ impl Runtime {
         drop(start_fifo);
         steps.step("release-init");
 
+        if let (Some(sock), Some(agent)) = (&notify, &st.seccomp_listener) {
+            let deadline = Instant::now() + START_TIMEOUT;
+            let fd = sock.receive(init.pid, &[pidfd.as_fd(), exec_fifo.as_fd()], deadline)?;
+            if let Some(fd) = fd {
+                let state = st.oci(Status::Created);
+                if let Err(e) = agent.send(fd.as_fd(), init.pid, &state) {
+                    // The process must not run with syscalls that nobody will ever answer.
+                    let _ = pidfd.send(libc::SIGKILL);
+                    return Err(Error::Init(format!(
+                        "cannot hand the seccomp listener to {}: {e}",
+                        agent.path.display()
+                    )));
+                }
+            }
+        }
+        drop(notify);
         wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
         let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
         steps.step("wait-exec");
@@ -920,7 +941,7 @@ fn receive_init(stream: UnixStream, timeout: Duration) -> Result<init_proto::Rec
     }
 }
 
-fn poll_timeout(d: Duration) -> PollTimeout {
+pub(crate) fn poll_timeout(d: Duration) -> PollTimeout {
     let ms = d.as_millis().clamp(1, i32::MAX as u128) as i32;
     PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
 }

@@ -114,6 +114,8 @@ enum Report {
     Master,
     /// Why the process did not start; G or C exits with `code`.
     Failed { code: i32, msg: String },
+    /// The listener fd of the seccomp filter is attached (sent by G right after loading it).
+    SeccompListener,
 }
 
 /// The namespaces setns(2) can join, and their names under /proc/<pid>/ns.
@@ -133,6 +135,8 @@ const NAMESPACES: &[(&str, libc::c_int)] = &[
 struct Plan {
     process: Process,
     seccomp: Option<(Vec<u8>, u32)>,
+    /// Where the listener fd of the filter goes, and the state the agent is told.
+    agent: Option<(crate::seccomp::Listener, state::OciState)>,
     init: PidFd,
     ns_mask: CloneFlags,
     cgroups: Vec<PathBuf>,
@@ -205,9 +209,14 @@ impl Runtime {
             .and_then(|l| CgroupPaths::for_relative(&l, &st.cgroup_dir))
             .map_err(Error::from)?
             .dirs;
+        let agent = st
+            .seccomp_listener
+            .clone()
+            .map(|l| (l, st.oci(Status::Running)));
         let plan = Plan {
             process,
             seccomp,
+            agent,
             init,
             ns_mask,
             cgroups,
@@ -393,12 +402,14 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
 
     let mut pid = None;
     let mut master = None;
+    let mut listener = None;
     let mut failure = None;
     loop {
         match recv(ours.as_fd()) {
             Ok(None) => break,
             Ok(Some((Report::Pid(p), _))) => pid = Some(Pid::from_raw(p)),
             Ok(Some((Report::Master, fd))) => master = fd,
+            Ok(Some((Report::SeccompListener, fd))) => listener = fd,
             Ok(Some((Report::Failed { code, msg }, _))) => failure = Some((code, msg)),
             Err(e) => {
                 failure = Some((1, format!("reading from the exec child: {e}")));
@@ -423,6 +434,21 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
         });
     };
     debug!(pid = pid.as_raw(), "exec: process started");
+    if let (Some(fd), Some((agent, state))) = (&listener, &plan.agent) {
+        if let Err(e) = agent.send(fd.as_fd(), pid.as_raw(), state) {
+            // The process must not run with syscalls that nobody will ever answer.
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = reap(pid);
+            return Err(ExecError::Process {
+                code: 1,
+                msg: format!(
+                    "cannot hand the seccomp listener to {}: {e}",
+                    agent.path.display()
+                ),
+            });
+        }
+    }
+    drop(listener);
 
     if let Some(path) = &opts.pid_file {
         crate::container::write_pid_file(path, pid.as_raw())?;
@@ -554,7 +580,20 @@ fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)
         write_attr("exec", label).map_err(|e| fail(format!("selinux label {label}: {e}")))?;
     }
     close_range_cloexec(3 + plan.preserve_fds);
-    let filter = plan.seccomp.as_ref().map(|(b, f)| (b.as_slice(), *f));
+    let hand_over = |fd: BorrowedFd<'_>| {
+        send(sock, &Report::SeccompListener, Some(fd)).map_err(std::io::Error::from)
+    };
+    let filter = plan
+        .seccomp
+        .as_ref()
+        .map(|(bpf, flags)| crate::process::Seccomp {
+            bpf,
+            flags: *flags,
+            hand_over: plan
+                .agent
+                .as_ref()
+                .map(|_| &hand_over as crate::process::HandOver<'_>),
+        });
     crate::process::finish(&plan.process, filter).map_err(|e| (e.exit_code(), e.to_string()))
 }
 

@@ -222,7 +222,7 @@ fn mount_options() -> Vec<String> {
     out
 }
 
-/// Whether `compile` would accept the action (it refuses SCMP_ACT_NOTIFY).
+/// Whether `compile` would accept the action.
 fn seccomp_actions() -> Vec<String> {
     ACTIONS
         .iter()
@@ -269,7 +269,15 @@ fn seccomp_flags() -> (Vec<String>, Vec<String>) {
             continue;
         };
         let Some(name) = spec_name(f) else { continue };
-        if kernel_knows_flag(bit) {
+        // The kernel takes WAIT_KILLABLE_RECV only together with NEW_LISTENER, which is how
+        // `compile` passes it.
+        let probe = match f {
+            LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv => {
+                bit | libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32
+            }
+            _ => bit,
+        };
+        if kernel_knows_flag(probe) {
             supported.push(name.clone());
         }
         known.push(name);
@@ -351,19 +359,26 @@ mod tests {
     use crate::spec::{FilteredOption, MOUNT_OPTION_FILTER};
 
     #[test]
-    fn notify_is_not_claimed() {
+    fn every_action_is_claimed() {
         let a = seccomp_actions();
-        assert!(!a.iter().any(|s| s == "SCMP_ACT_NOTIFY"), "{a:?}");
+        assert!(a.iter().any(|s| s == "SCMP_ACT_NOTIFY"), "{a:?}");
         assert!(a.iter().any(|s| s == "SCMP_ACT_ERRNO"), "{a:?}");
-        assert_eq!(a.len(), ACTIONS.len() - 1);
+        assert_eq!(a.len(), ACTIONS.len());
     }
 
     #[test]
-    fn wait_killable_recv_is_not_known() {
+    fn every_flag_is_known_and_this_kernel_has_wait_killable_recv() {
         let (known, supported) = seccomp_flags();
-        assert!(!known.iter().any(|f| f.contains("WAIT_KILLABLE")));
+        assert_eq!(known.len(), FLAGS.len(), "{known:?}");
         assert!(known.iter().any(|f| f == "SECCOMP_FILTER_FLAG_LOG"));
         assert!(supported.iter().all(|f| known.contains(f)));
+        // Linux 5.19+; this host runs 6.x.
+        assert!(
+            supported
+                .iter()
+                .any(|f| f == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+            "{supported:?}"
+        );
     }
 
     #[test]

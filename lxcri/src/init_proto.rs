@@ -78,6 +78,44 @@ pub fn send_message(
     Ok(())
 }
 
+/// Send a bare fd (the seccomp listener) with a one-byte body.
+pub fn send_fd(sock: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> std::io::Result<()> {
+    let fds = [fd.as_raw_fd()];
+    socket::sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[std::io::IoSlice::new(b"f")],
+        &[ControlMessage::ScmRights(&fds)],
+        MsgFlags::MSG_NOSIGNAL,
+        None,
+    )?;
+    Ok(())
+}
+
+/// Receive one fd sent by [`send_fd`].
+pub fn recv_fd(sock: BorrowedFd<'_>) -> std::io::Result<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    let mut buf = [0u8; 16];
+    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let r = socket::recvmsg::<()>(
+        sock.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
+    let mut got = None;
+    for c in r.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            for raw in fds {
+                // SAFETY: the kernel just installed this fd in our table; we own it.
+                let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                got.get_or_insert(owned);
+            }
+        }
+    }
+    got.ok_or_else(|| std::io::Error::other("no fd came with the message"))
+}
+
 /// What create received: the message, the sender's pid as the kernel saw it, and an fd if one came.
 #[derive(Debug)]
 pub struct Received {

@@ -12,9 +12,12 @@
 //!   index: then every arg becomes a rule of its own (ORed), runc's "old behaviour".
 //! - The native architecture is always in the filter; `architectures` are added to it.
 //!
-//! Not supported: `SCMP_ACT_NOTIFY` (handing the listener fd to `listenerPath` is not
-//! implemented), and `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, which only matters with a
-//! listener. Both fail create with a clear error rather than being dropped.
+//! - `SCMP_ACT_NOTIFY` adds SECCOMP_FILTER_FLAG_NEW_LISTENER: loading the filter yields a
+//!   listener fd, which the process hands to the runtime, and the runtime to `listenerPath`
+//!   (see [`Listener`]). As in runc, it cannot be the default action (the runtime's own last
+//!   syscalls would wait for an agent that has no fd yet), nor the action of the syscall that
+//!   hands the fd over (`sendmsg` here, `write` in runc), and it needs a `listenerPath`.
+//!   `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` is only accepted with a listener.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -32,9 +35,9 @@ const MAX_ARGS: usize = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeccompError {
-    #[error("seccomp notify is not supported yet (SCMP_ACT_NOTIFY in {0})")]
+    #[error("seccomp: SCMP_ACT_NOTIFY {0}")]
     Notify(&'static str),
-    #[error("seccomp flag {0} is not supported")]
+    #[error("seccomp flag {0} is only valid with a SCMP_ACT_NOTIFY rule")]
     Flag(LinuxSeccompFilterFlag),
     #[error("seccomp errnoRet {0} is out of range (at most 65535)")]
     ErrnoRet(u32),
@@ -47,6 +50,8 @@ pub enum SeccompError {
         what: String,
         source: libseccomp::error::SeccompError,
     },
+    #[error("seccomp listenerPath {path}: {reason}")]
+    ListenerPath { path: String, reason: String },
     #[error("cannot export the seccomp filter: {0}")]
     Export(std::io::Error),
 }
@@ -65,21 +70,128 @@ pub struct Compiled {
     pub flags: u32,
 }
 
-/// Compile the profile to a BPF program. Fails on anything the runtime cannot honour exactly.
-pub fn compile(profile: &LinuxSeccomp) -> Result<Compiled, SeccompError> {
-    let flags = filter_flags(profile.flags().as_deref().unwrap_or_default())?;
-    let default =
-        action(profile.default_action(), profile.default_errno_ret()).map_err(|e| match e {
-            SeccompError::Notify(_) => SeccompError::Notify("defaultAction"),
-            e => e,
-        })?;
-    let syscalls = profile.syscalls().as_deref().unwrap_or_default();
-    // Checked before anything is skipped: a profile that asks for notify must not run without it.
-    if syscalls
+/// Where the listener fd of a filter with `SCMP_ACT_NOTIFY` goes (`linux.seccomp.listenerPath`
+/// and `listenerMetadata`). The runtime connects to the unix socket at `path` and sends one
+/// message, the JSON of a [`ProcessState`], with the fd attached (SCM_RIGHTS), as runc does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listener {
+    pub path: std::path::PathBuf,
+    #[serde(default)]
+    pub metadata: String,
+}
+
+/// The message a seccomp agent receives on `listenerPath` (runtime-spec "containerProcessState").
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProcessState<'a> {
+    #[serde(rename = "ociVersion")]
+    pub oci_version: &'a str,
+    /// Names of the fds sent with the message, in order.
+    pub fds: [&'static str; 1],
+    /// The host pid of the process that loaded the filter.
+    pub pid: i32,
+    pub metadata: &'a str,
+    pub state: &'a crate::state::OciState,
+}
+
+/// The `fds` entry that names the seccomp listener fd.
+pub const SECCOMP_FD_NAME: &str = "seccompFd";
+
+impl Listener {
+    /// Hand `fd` to the agent listening on `path`.
+    pub fn send(
+        &self,
+        fd: std::os::fd::BorrowedFd<'_>,
+        pid: i32,
+        state: &crate::state::OciState,
+    ) -> std::io::Result<()> {
+        use std::os::fd::{AsFd, AsRawFd};
+        let msg = ProcessState {
+            oci_version: crate::state::OCI_VERSION,
+            fds: [SECCOMP_FD_NAME],
+            pid,
+            metadata: &self.metadata,
+            state,
+        };
+        let body = serde_json::to_vec(&msg).map_err(std::io::Error::other)?;
+        let stream = std::os::unix::net::UnixStream::connect(&self.path)?;
+        let fds = [fd.as_raw_fd()];
+        nix::sys::socket::sendmsg::<()>(
+            stream.as_fd().as_raw_fd(),
+            &[std::io::IoSlice::new(&body)],
+            &[nix::sys::socket::ControlMessage::ScmRights(&fds)],
+            nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+            None,
+        )?;
+        Ok(())
+    }
+}
+
+impl Listener {
+    /// The agent must be listening when the container starts; a path that is not a socket at
+    /// create fails create, as it does with runc.
+    pub fn check(&self) -> Result<(), SeccompError> {
+        use std::os::unix::fs::FileTypeExt;
+        let reason = match std::fs::metadata(&self.path) {
+            Ok(m) if m.file_type().is_socket() => return Ok(()),
+            Ok(_) => "not a unix socket".to_string(),
+            Err(e) => e.to_string(),
+        };
+        Err(SeccompError::ListenerPath {
+            path: self.path.display().to_string(),
+            reason,
+        })
+    }
+}
+
+/// The listener of a profile: Some when a rule notifies (then `listenerPath` is required).
+pub fn listener(profile: &LinuxSeccomp) -> Result<Option<Listener>, SeccompError> {
+    if !notifies(profile) {
+        return Ok(None);
+    }
+    match profile.listener_path() {
+        Some(p) if !p.as_os_str().is_empty() => Ok(Some(Listener {
+            path: p.clone(),
+            metadata: profile.listener_metadata().clone().unwrap_or_default(),
+        })),
+        _ => Err(SeccompError::Notify("needs linux.seccomp.listenerPath")),
+    }
+}
+
+fn notifies(profile: &LinuxSeccomp) -> bool {
+    profile
+        .syscalls()
+        .as_deref()
+        .unwrap_or_default()
         .iter()
         .any(|s| s.action() == LinuxSeccompAction::ScmpActNotify)
-    {
-        return Err(SeccompError::Notify("syscalls"));
+}
+
+/// The syscall that hands the listener fd over after the filter is loaded: notifying on it
+/// would wait for an agent that cannot have the fd yet.
+const HANDOVER_SYSCALL: &str = "sendmsg";
+
+/// Compile the profile to a BPF program. Fails on anything the runtime cannot honour exactly.
+pub fn compile(profile: &LinuxSeccomp) -> Result<Compiled, SeccompError> {
+    let mut flags = filter_flags(profile.flags().as_deref().unwrap_or_default())?;
+    if profile.default_action() == LinuxSeccompAction::ScmpActNotify {
+        return Err(SeccompError::Notify("cannot be the default action"));
+    }
+    let default = action(profile.default_action(), profile.default_errno_ret())?;
+    let syscalls = profile.syscalls().as_deref().unwrap_or_default();
+    // Checked before anything is skipped: a profile that asks for notify must not run without it.
+    let notify = listener(profile)?.is_some();
+    if notify {
+        flags |= libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
+        if syscalls.iter().any(|s| {
+            s.action() == LinuxSeccompAction::ScmpActNotify
+                && s.names().iter().any(|n| n == HANDOVER_SYSCALL)
+        }) {
+            return Err(SeccompError::Notify("cannot be used for sendmsg"));
+        }
+    } else if flags & WAIT_KILLABLE_RECV != 0 {
+        return Err(SeccompError::Flag(
+            LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv,
+        ));
     }
 
     let mut ctx = ScmpFilterContext::new(default).map_err(lib("cannot create a filter"))?;
@@ -150,9 +262,12 @@ pub fn action(act: LinuxSeccompAction, errno_ret: Option<u32>) -> Result<ScmpAct
         LinuxSeccompAction::ScmpActTrace => ScmpAction::Trace(ret()?),
         LinuxSeccompAction::ScmpActLog => ScmpAction::Log,
         LinuxSeccompAction::ScmpActAllow => ScmpAction::Allow,
-        LinuxSeccompAction::ScmpActNotify => return Err(SeccompError::Notify("syscalls")),
+        LinuxSeccompAction::ScmpActNotify => ScmpAction::Notify,
     })
 }
+
+/// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19); libc does not name it.
+const WAIT_KILLABLE_RECV: u32 = 1 << 5;
 
 /// SECCOMP_FILTER_FLAG_* for seccomp(2). TSYNC changes nothing for the single-threaded init but
 /// is harmless, so it is passed on rather than refused.
@@ -164,9 +279,7 @@ pub fn filter_flags(flags: &[LinuxSeccompFilterFlag]) -> Result<u32, SeccompErro
             LinuxSeccompFilterFlag::SeccompFilterFlagSpecAllow => {
                 libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW
             }
-            LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv => {
-                return Err(SeccompError::Flag(f))
-            }
+            LinuxSeccompFilterFlag::SeccompFilterFlagWaitKillableRecv => WAIT_KILLABLE_RECV.into(),
         };
         Ok(acc | bit as u32)
     })
@@ -299,10 +412,7 @@ mod tests {
             action(A::ScmpActErrno, Some(70000)),
             Err(SeccompError::ErrnoRet(70000))
         ));
-        assert!(matches!(
-            action(A::ScmpActNotify, None),
-            Err(SeccompError::Notify(_))
-        ));
+        assert_eq!(action(A::ScmpActNotify, None).unwrap(), ScmpAction::Notify);
     }
 
     #[test]
@@ -324,7 +434,10 @@ mod tests {
             filter_flags(&[F::SeccompFilterFlagTsync]).unwrap(),
             libc::SECCOMP_FILTER_FLAG_TSYNC as u32
         );
-        assert!(filter_flags(&[F::SeccompFilterFlagWaitKillableRecv]).is_err());
+        assert_eq!(
+            filter_flags(&[F::SeccompFilterFlagWaitKillableRecv]).unwrap(),
+            WAIT_KILLABLE_RECV
+        );
     }
 
     #[test]
@@ -408,18 +521,61 @@ mod tests {
     }
 
     #[test]
-    fn notify_is_refused_even_for_unknown_syscalls() {
-        for p in [
-            json!({"defaultAction": "SCMP_ACT_NOTIFY"}),
-            json!({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
-                   "syscalls": [{"names": ["no_such_syscall"], "action": "SCMP_ACT_NOTIFY"}]}),
+    fn notify_asks_for_a_listener_and_names_where_it_goes() {
+        let p = profile(json!({
+            "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
+            "listenerMetadata": "m=1", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+            "syscalls": [{"names": ["mkdir", "no_such_syscall"], "action": "SCMP_ACT_NOTIFY"}]
+        }));
+        let c = compile(&p).unwrap();
+        assert_eq!(
+            c.flags,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32 | WAIT_KILLABLE_RECV
+        );
+        assert_eq!(
+            listener(&p).unwrap(),
+            Some(Listener {
+                path: "/run/agent.sock".into(),
+                metadata: "m=1".into()
+            })
+        );
+        let plain = profile(json!({"defaultAction": "SCMP_ACT_ALLOW",
+            "listenerPath": "/run/agent.sock",
+            "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}));
+        assert_eq!(listener(&plain).unwrap(), None);
+        assert_eq!(compile(&plain).unwrap().flags, 0);
+    }
+
+    #[test]
+    fn notify_misuses_are_refused_even_for_unknown_syscalls() {
+        for (p, why) in [
+            (
+                json!({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/a"}),
+                "default action",
+            ),
+            (
+                json!({"defaultAction": "SCMP_ACT_ALLOW",
+                    "syscalls": [{"names": ["no_such_syscall"], "action": "SCMP_ACT_NOTIFY"}]}),
+                "listenerPath",
+            ),
+            (
+                json!({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "",
+                    "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}),
+                "listenerPath",
+            ),
+            (
+                json!({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/a",
+                    "syscalls": [{"names": ["mkdir", "sendmsg"], "action": "SCMP_ACT_NOTIFY"}]}),
+                "sendmsg",
+            ),
+            (
+                json!({"defaultAction": "SCMP_ACT_ALLOW",
+                    "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}),
+                "SCMP_ACT_NOTIFY rule",
+            ),
         ] {
-            let e = compile(&profile(p)).unwrap_err();
-            assert!(
-                e.to_string()
-                    .starts_with("seccomp notify is not supported yet"),
-                "{e}"
-            );
+            let e = compile(&profile(p)).unwrap_err().to_string();
+            assert!(e.contains(why), "{e}");
         }
     }
 

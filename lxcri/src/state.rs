@@ -157,6 +157,9 @@ pub struct State {
     pub poststart: Vec<oci_spec::runtime::Hook>,
     #[serde(default)]
     pub poststop: Vec<oci_spec::runtime::Hook>,
+    /// Where start and exec send the listener fd of a seccomp filter with SCMP_ACT_NOTIFY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seccomp_listener: Option<crate::seccomp::Listener>,
 }
 
 /// The OCI state document (runtime.md "State"), what `lxcri state` prints and hooks read.
@@ -309,6 +312,7 @@ mod tests {
             monitor_cgroup_dir: "lxcri.monitor/c".into(),
             poststart: vec![],
             poststop: vec![],
+            seccomp_listener: None,
         }
     }
 

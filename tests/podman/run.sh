@@ -49,7 +49,27 @@ cleanup_work() {
 pm() {
   local dbg=()
   [ -n "${DEBUG:-}" ] && dbg=(--log-level debug)
-  timeout "$tmo" podman "${dbg[@]}" --root "$work/root" --runroot "$work/runroot" "$@"
+  timeout -k 10 "$tmo" podman "${dbg[@]}" --root "$work/root" --runroot "$work/runroot" "$@"
+}
+# pty CMD: CMD under a pseudo-terminal made by script(1); a timeout inside CMD needs --foreground,
+# or the command runs in a background process group of the pty and stops on SIGTTOU. The outer
+# timeout bounds script itself: it waits until every holder of the pty's slave has gone, which a
+# stuck process would otherwise make forever.
+pty() {
+  local cmd=$1; shift
+  timeout -k 5 $((tmo + 15)) script -qec "$cmd" /dev/null "$@"
+}
+# Processes of ours that outlived the scenarios (conmon names the work dir in its arguments): a
+# leftover that holds the caller's stdout would keep a CI log open forever.
+kill_leftovers() {
+  local pids
+  pids=$(pgrep -f -- "$work/" 2>/dev/null | grep -vx "$$" || true)
+  if [ -n "$pids" ]; then
+    echo "run.sh: killing leftover processes:" >&2
+    ps -o pid,args -p $pids >&2 || true
+    kill -9 $pids 2>/dev/null || true
+    return 1
+  fi
 }
 export CONTAINERS_CONF=$work/containers.conf
 cleanup_work
@@ -155,7 +175,7 @@ if [ $? -eq 0 ]; then
   check "exec exit status (5)" 5 "$?"
   out=$(pm exec --env X=y --workdir /tmp --user 1000 "$id" sh -c 'echo $X $(pwd) $(id -u)' 2>&1)
   check "exec --env --workdir --user" "y /tmp 1000" "$out"
-  out=$(script -qec "timeout $tmo podman --root $work/root --runroot $work/runroot exec -it $id sh -c 'tty; echo \$((6*7))'" /dev/null </dev/null 2>&1 | tr -d '\r')
+  out=$(pty "timeout --foreground -k 5 $tmo podman --root $work/root --runroot $work/runroot exec -it $id sh -c 'tty; echo \$((6*7))'" </dev/null 2>&1 | tr -d '\r')
   contains "exec -it under a pty: tty" "/dev/pts/" "$out"
   contains "exec -it under a pty: output" "42" "$out"
   pm rm -f -t 0 "$id" >/dev/null 2>&1
@@ -212,7 +232,7 @@ check "--cap-drop CHOWN" "denied" "$out"
 out=$(pm run --rm --cap-drop ALL "$img" sh -c 'grep CapEff /proc/self/status' 2>&1)
 check "--cap-drop ALL" "CapEff:	0000000000000000" "$out"
 
-out=$(script -qec "timeout $tmo podman --root $work/root --runroot $work/runroot run -it --rm $img sh -c 'tty; read line; echo got-\$line'" /dev/null <<<"abc" 2>&1 | tr -d '\r')
+out=$(pty "timeout --foreground -k 5 $tmo podman --root $work/root --runroot $work/runroot run -it --rm $img sh -c 'tty; read line; echo got-\$line'" <<<"abc" 2>&1 | tr -d '\r')
 contains "run -it under a pty: tty" "/dev/pts/" "$out"
 contains "run -it under a pty: stdin reaches the container" "got-abc" "$out"
 
@@ -271,7 +291,7 @@ left=$(pm ps -aq 2>/dev/null | wc -l)
 check "no containers left behind" 0 "$left"
 left=$(pm pod ps -q 2>/dev/null | wc -l)
 check "no pods left behind" 0 "$left"
-[ -n "${KEEP:-}" ] || cleanup_work
+[ -n "${KEEP:-}" ] || { cleanup_work; kill_leftovers && pass "no processes left behind" || fail "no processes left behind" "see above"; }
 [ -n "$had_var_lib" ] || rm -rf /var/lib/containers
 echo "runtime: $RUNTIME ($elapsed s)"
 [ $failed -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"

@@ -183,14 +183,22 @@ fn errno_default_with_an_allow_list() {
 fn bad_profiles_fail_create_and_leave_nothing() {
     let rt = Runtime::new();
     let cases = [
-        // runc 1.1.5 supports SCMP_ACT_NOTIFY; it fails here only because nobody listens.
+        // Nobody listens: runc hands the fd over during create and fails there; lxcri checks
+        // the socket at create (the fd itself exists only after start).
         (
             json!({
                 "defaultAction": "SCMP_ACT_ALLOW",
                 "listenerPath": "/nonexistent/lxcri-seccomp-agent.sock",
                 "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]
             }),
-            "seccomp notify is not supported yet",
+            "/nonexistent/lxcri-seccomp-agent.sock",
+        ),
+        (
+            json!({
+                "defaultAction": "SCMP_ACT_NOTIFY",
+                "listenerPath": "/nonexistent/lxcri-seccomp-agent.sock"
+            }),
+            "SCMP_ACT_NOTIFY cannot be the default action",
         ),
         (
             json!({
@@ -240,4 +248,215 @@ fn filter_is_stored_private_to_the_runtime() {
     assert!(meta.len() > 0, "empty filter");
     assert_eq!(meta.len() % 8, 0, "whole sock_filter instructions");
     rt.delete_force(&id).ok();
+}
+
+/// A seccomp agent on `listenerPath`: it takes one connection, returns the process state that
+/// came with it, and answers every notification of that listener with EACCES until the
+/// filtered processes are gone.
+mod agent {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::os::unix::net::UnixListener;
+    use std::time::{Duration, Instant};
+
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+
+    /// `struct seccomp_notif` and `struct seccomp_notif_resp` of linux/seccomp.h.
+    #[repr(C)]
+    #[derive(Default)]
+    struct Notif {
+        id: u64,
+        pid: u32,
+        flags: u32,
+        nr: i32,
+        arch: u32,
+        ip: u64,
+        args: [u64; 6],
+    }
+    #[repr(C)]
+    struct Resp {
+        id: u64,
+        val: i64,
+        error: i32,
+        flags: u32,
+    }
+    /// _IOWR('!', 0, struct seccomp_notif) and _IOWR('!', 1, struct seccomp_notif_resp).
+    const NOTIF_RECV: u64 = 0xc000_0000 | (80 << 16) | (0x21 << 8);
+    const NOTIF_SEND: u64 = 0xc000_0000 | (24 << 16) | (0x21 << 8) | 1;
+
+    pub struct Seen {
+        pub message: serde_json::Value,
+        pub answered: usize,
+    }
+
+    /// Serve `count` connections, each in a thread of its own; their [`Seen`] in order.
+    pub fn serve(listener: UnixListener, count: usize, within: Duration) -> Vec<Seen> {
+        let handlers: Vec<_> = (0..count)
+            .map(|_| {
+                let (stream, _) = listener.accept().expect("agent: accept");
+                std::thread::spawn(move || serve_one(stream, within))
+            })
+            .collect();
+        handlers
+            .into_iter()
+            .map(|h| h.join().expect("agent handler"))
+            .collect()
+    }
+
+    fn serve_one(stream: std::os::unix::net::UnixStream, within: Duration) -> Seen {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut cmsg = nix::cmsg_space!([RawFd; 1]);
+        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+        let r = recvmsg::<()>(
+            stream.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        )
+        .expect("agent: recvmsg");
+        let mut fd = None;
+        for c in r.cmsgs().expect("cmsgs") {
+            if let ControlMessageOwned::ScmRights(fds) = c {
+                // SAFETY: the kernel just gave us these fds.
+                fd = fds.first().map(|&f| unsafe { OwnedFd::from_raw_fd(f) });
+            }
+        }
+        let n = r.bytes;
+        let message: serde_json::Value =
+            serde_json::from_slice(&buf[..n]).expect("agent: the message is JSON");
+        let fd = fd.expect("agent: no fd came with the message");
+
+        let deadline = Instant::now() + within;
+        let mut answered = 0;
+        while Instant::now() < deadline {
+            let mut fds = [PollFd::new(
+                std::os::fd::AsFd::as_fd(&fd),
+                PollFlags::POLLIN,
+            )];
+            poll(&mut fds, PollTimeout::from(200u16)).expect("agent: poll");
+            let ev = fds[0].revents().unwrap_or(PollFlags::empty());
+            if ev.contains(PollFlags::POLLIN) {
+                let mut req = Notif::default();
+                // SAFETY: NOTIF_RECV fills a zeroed struct seccomp_notif of the right size.
+                if unsafe { libc::ioctl(fd.as_raw_fd(), NOTIF_RECV, &mut req) } != 0 {
+                    continue; // the task went away between poll and recv
+                }
+                let resp = Resp {
+                    id: req.id,
+                    val: 0,
+                    error: -libc::EACCES,
+                    flags: 0,
+                };
+                // SAFETY: NOTIF_SEND reads a struct seccomp_notif_resp.
+                if unsafe { libc::ioctl(fd.as_raw_fd(), NOTIF_SEND, &resp) } == 0 {
+                    answered += 1;
+                }
+            } else if ev.contains(PollFlags::POLLHUP) {
+                break; // every filtered task has exited
+            }
+        }
+        Seen { message, answered }
+    }
+}
+
+#[test]
+fn notify_hands_the_listener_fd_to_the_agent_with_the_state() {
+    let rt = Runtime::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock = dir.path().join("agent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+    let agent =
+        std::thread::spawn(move || agent::serve(listener, 1, std::time::Duration::from_secs(20)));
+
+    let mut b =
+        Bundle::sh("mkdir /tmp/by-agent 2>&1; echo mkdir=$?; test -d /tmp/by-agent || echo absent");
+    b.linux()["seccomp"] = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": sock,
+        "listenerMetadata": "hello agent",
+        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
+    });
+    let id = unique_id("scmpnotify");
+    rt.create(&b, &id).ok();
+    let pid = b.pid();
+    rt.start(&id).ok();
+    rt.wait_status(&id, "stopped");
+    let out = b.stdout();
+    rt.delete(&id).ok();
+    let seen = agent.join().expect("agent thread").remove(0);
+
+    // The agent's EACCES is what mkdir got: the kernel asked the agent, not the filter.
+    assert!(out.contains("Permission denied"), "{out}");
+    assert!(out.contains("mkdir=1") && out.contains("absent"), "{out}");
+    assert!(seen.answered >= 1, "the agent answered nothing");
+    let m = &seen.message;
+    assert_eq!(m["fds"], json!(["seccompFd"]), "{m}");
+    assert_eq!(m["metadata"], "hello agent", "{m}");
+    assert_eq!(m["pid"], pid, "{m}");
+    assert!(
+        m["ociVersion"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("1.")),
+        "{m}"
+    );
+    assert_eq!(m["state"]["id"], id.as_str(), "{m}");
+    assert_eq!(m["state"]["pid"], pid, "{m}");
+    // runc hands the fd over during create, lxcri during start: both before the process runs.
+    assert!(
+        ["creating", "created"].contains(&m["state"]["status"].as_str().unwrap_or("")),
+        "{m}"
+    );
+}
+
+#[test]
+fn notify_listener_of_an_exec_goes_to_the_agent_too() {
+    let rt = Runtime::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock = dir.path().join("agent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+    let agent =
+        std::thread::spawn(move || agent::serve(listener, 2, std::time::Duration::from_secs(20)));
+
+    let mut b = Bundle::new(&["sleep", "30"]);
+    b.linux()["seccomp"] = json!({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": sock,
+        "listenerMetadata": "exec",
+        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
+    });
+    let id = unique_id("scmpnotifyexec");
+    rt.create(&b, &id).ok();
+    rt.start(&id).ok();
+    let out = rt.run(&[
+        "exec",
+        &id,
+        "sh",
+        "-c",
+        "mkdir /tmp/by-agent 2>&1; echo mkdir=$?",
+    ]);
+    rt.kill(&id, "KILL").ok();
+    rt.wait_status(&id, "stopped");
+    rt.delete(&id).ok();
+    let seen = agent.join().expect("agent thread");
+
+    out.ok();
+    assert!(
+        out.stdout.contains("Permission denied") && out.stdout.contains("mkdir=1"),
+        "{out}"
+    );
+    assert_eq!(seen.len(), 2);
+    let exec = &seen[1];
+    assert_eq!(
+        exec.message["fds"],
+        json!(["seccompFd"]),
+        "{}",
+        exec.message
+    );
+    assert_eq!(exec.message["metadata"], "exec", "{}", exec.message);
+    assert_eq!(exec.message["state"]["id"], id.as_str(), "{}", exec.message);
+    assert!(
+        exec.answered >= 1,
+        "the exec's notification was not answered"
+    );
+    assert_eq!(seen[0].answered, 0, "init's filter saw a mkdir");
 }

@@ -43,6 +43,8 @@ pub enum CgroupError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("refusing to freeze {path}: it holds the runtime itself (is cgroupsPath a parent of the caller's cgroup?)")]
+    HoldsSelf { path: PathBuf },
 }
 
 pub(crate) fn read(path: impl Into<PathBuf>) -> Result<String, CgroupError> {

@@ -109,7 +109,20 @@ impl CgroupPaths {
     /// [`CgroupPaths::freeze`] with an explicit bound. On timeout the cgroup is thawed again so
     /// that a failed pause does not leave the container half frozen.
     pub fn freeze_within(&self, timeout: Duration) -> Result<(), CgroupError> {
-        match self.freezer()? {
+        let freezer = self.freezer()?;
+        // A frozen runtime could never thaw what it froze, and whoever waits on it would hang
+        // for good: a cgroupsPath naming an ancestor of the caller's cgroup must not get here.
+        let dir = match freezer {
+            Freezer::V1(d) | Freezer::V2(d) => d,
+        };
+        let me = std::process::id() as i32;
+        // An unreadable list is left to the freeze itself to report.
+        if super::procs::pids_below(dir).is_ok_and(|pids| pids.contains(&me)) {
+            return Err(CgroupError::HoldsSelf {
+                path: dir.to_path_buf(),
+            });
+        }
+        match freezer {
             Freezer::V1(dir) => {
                 let state = dir.join("freezer.state");
                 write(&state, "FROZEN")?;

@@ -207,3 +207,24 @@ fn real_v1_remove_busy() {
     paths.remove().expect("remove once empty");
     assert!(!dir.exists());
 }
+
+#[test]
+fn freeze_refuses_a_cgroup_that_holds_the_runtime() {
+    let layout = CgroupLayout::detect().expect("detect");
+    let own =
+        parse_proc_cgroup(&fs::read_to_string("/proc/self/cgroup").expect("read")).expect("parse");
+    let rel = own
+        .iter()
+        .find(|e| e.controllers.iter().any(|x| x == "freezer"))
+        .map(|e| e.path.trim_start_matches('/').to_string())
+        .expect("this host has a v1 freezer hierarchy");
+    // Our own freezer cgroup (the hierarchy's root on this host, an ancestor of any
+    // container's): the check comes before anything is written.
+    let dir = layout.v1["freezer"].join(rel);
+    let v1 = BTreeMap::from([("freezer".to_string(), dir.clone())]);
+    let paths = CgroupPaths::assemble(layout.mode, v1, None);
+    match paths.freeze_within(Duration::from_millis(100)) {
+        Err(super::CgroupError::HoldsSelf { path }) => assert_eq!(path, dir),
+        other => panic!("expected HoldsSelf, got {other:?}"),
+    }
+}

@@ -135,7 +135,7 @@ impl CgroupPaths {
         Ok(paths)
     }
 
-    fn assemble(mode: Mode, v1: BTreeMap<String, PathBuf>, v2: Option<PathBuf>) -> Self {
+    pub(super) fn assemble(mode: Mode, v1: BTreeMap<String, PathBuf>, v2: Option<PathBuf>) -> Self {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for d in v1.values().chain(v2.iter()) {
             if !dirs.contains(d) {

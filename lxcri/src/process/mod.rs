@@ -15,6 +15,7 @@ pub mod setup;
 mod user;
 
 use std::convert::Infallible;
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{LinuxPersonality, Process};
@@ -23,21 +24,48 @@ pub use error::ProcessError;
 pub use exec::{find_executable, DEFAULT_PATH};
 pub use sched::{ioprio_value, persona, sched_attr, SchedAttr};
 
+/// Hands the listener fd of a filter with SCMP_ACT_NOTIFY to the runtime, which passes it on to
+/// the seccomp agent. Called right after the filter is loaded, before execve.
+pub type HandOver<'a> = &'a dyn Fn(BorrowedFd<'_>) -> std::io::Result<()>;
+
+/// A compiled seccomp filter to load on the way to execve.
+#[derive(Clone, Copy)]
+pub struct Seccomp<'a> {
+    /// A raw `struct sock_filter` array in native byte order.
+    pub bpf: &'a [u8],
+    /// SECCOMP_FILTER_FLAG_* for seccomp(2).
+    pub flags: u32,
+    /// Required when `flags` has SECCOMP_FILTER_FLAG_NEW_LISTENER.
+    pub hand_over: Option<HandOver<'a>>,
+}
+
+impl<'a> Seccomp<'a> {
+    /// A filter without a listener.
+    pub fn plain(bpf: &'a [u8], flags: u32) -> Self {
+        Self {
+            bpf,
+            flags,
+            hand_over: None,
+        }
+    }
+
+    /// Whether loading the filter yields a listener fd (SECCOMP_FILTER_FLAG_NEW_LISTENER).
+    pub fn has_listener(flags: u32) -> bool {
+        flags & libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32 != 0
+    }
+}
+
 /// Finish the current process as the OCI `process` says and execve it. Never returns on success.
 ///
-/// `seccomp` is a compiled filter (a raw `struct sock_filter` array) and the flags for
-/// seccomp(2). The process must be single-threaded: ids and capabilities are per thread.
-pub fn finish(
-    process: &Process,
-    seccomp: Option<(&[u8], u32)>,
-) -> Result<Infallible, ProcessError> {
+/// The process must be single-threaded: ids and capabilities are per thread.
+pub fn finish(process: &Process, seccomp: Option<Seccomp<'_>>) -> Result<Infallible, ProcessError> {
     finish_with(process, seccomp, None)
 }
 
 /// [`finish`], also setting `linux.personality` (which is the container's, not the process's).
 pub fn finish_with(
     process: &Process,
-    seccomp: Option<(&[u8], u32)>,
+    seccomp: Option<Seccomp<'_>>,
     personality: Option<&LinuxPersonality>,
 ) -> Result<Infallible, ProcessError> {
     let env: Vec<String> = process.env().clone().unwrap_or_default();
@@ -55,7 +83,7 @@ pub fn finish_with(
         .transpose()?;
     let limits = rlimits::from_spec(process.rlimits().as_deref().unwrap_or_default());
     let filter = seccomp
-        .map(|(bytes, flags)| seccomp_load::Filter::new(bytes, flags))
+        .map(|s| seccomp_load::Filter::new(s.bpf, s.flags, s.hand_over))
         .transpose()?;
     let no_new_privs = process.no_new_privileges().unwrap_or(false);
     let cwd = container_cwd(process.cwd());
@@ -88,7 +116,7 @@ pub fn finish_with(
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
     // it (as runc does); with no_new_privs it goes last so it filters only the process itself.
     if let (Some(f), false) = (&filter, no_new_privs) {
-        f.load()?;
+        f.load_and_hand_over()?;
     }
 
     // Root may reach a cwd the user cannot (or the reverse, e.g. root-squashed NFS): try now,
@@ -112,7 +140,7 @@ pub fn finish_with(
     }
     exec::reset_signals()?;
     if let (Some(f), true) = (&filter, no_new_privs) {
-        f.load()?;
+        f.load_and_hand_over()?;
     }
     exec::execve(&program, &argv, &envp)
 }

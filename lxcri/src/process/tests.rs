@@ -229,10 +229,15 @@ fn caps_has(c: ::caps::Capability) -> bool {
 
 #[test]
 fn seccomp_filter_size_is_checked() {
-    assert!(seccomp_load::Filter::new(&[], 0).is_err());
-    assert!(seccomp_load::Filter::new(&[0; 12], 0).is_err());
-    assert!(seccomp_load::Filter::new(&[0; 8 * 4097], 0).is_err());
-    assert!(seccomp_load::Filter::new(&[0; 16], 0).is_ok());
+    assert!(seccomp_load::Filter::new(&[], 0, None).is_err());
+    assert!(seccomp_load::Filter::new(&[0; 12], 0, None).is_err());
+    assert!(seccomp_load::Filter::new(&[0; 8 * 4097], 0, None).is_err());
+    assert!(seccomp_load::Filter::new(&[0; 16], 0, None).is_ok());
+    // A listener fd nobody takes would leave notifying syscalls waiting forever.
+    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u32;
+    assert!(seccomp_load::Filter::new(&[0; 16], listener, None).is_err());
+    let take = |_: std::os::fd::BorrowedFd<'_>| Ok(());
+    assert!(seccomp_load::Filter::new(&[0; 16], listener, Some(&take)).is_ok());
 }
 
 /// A filter that fails mkdir and mkdirat with EPERM and allows everything else.
@@ -258,7 +263,7 @@ fn deny_mkdir_filter() -> Vec<u8> {
 
 /// Run finish() in a forked child with stdout and stderr on a pipe; return its exit status
 /// and output.
-fn run_finished(process: &Process, seccomp: Option<(&[u8], u32)>) -> (i32, String) {
+fn run_finished(process: &Process, seccomp: Option<super::Seccomp<'_>>) -> (i32, String) {
     let (r, w): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
     // SAFETY: the child only sets up fds, calls finish and exits without unwinding.
     match unsafe { fork() }.unwrap() {
@@ -336,7 +341,7 @@ fn finish_as_unprivileged_user_with_caps() {
         .build()
         .unwrap();
     let filter = deny_mkdir_filter();
-    let (status, out) = run_finished(&p, Some((&filter, 0)));
+    let (status, out) = run_finished(&p, Some(super::Seccomp::plain(&filter, 0)));
     assert_eq!(status, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     // NET_BIND_SERVICE is bit 10, KILL 5, CHOWN 0; only the ambient cap survives exec of sh.
@@ -386,7 +391,7 @@ fn finish_loads_filter_before_dropping_sys_admin_without_nnp() {
         .build()
         .unwrap();
     let filter = deny_mkdir_filter();
-    let (status, out) = run_finished(&p, Some((&filter, 0)));
+    let (status, out) = run_finished(&p, Some(super::Seccomp::plain(&filter, 0)));
     assert_eq!(status, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
     // CHOWN 0, KILL 5, SETUID 7.
