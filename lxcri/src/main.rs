@@ -748,3 +748,62 @@ fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
         Err(e) => Err(Failure(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        std::iter::once("lxcri")
+            .chain(a.iter().copied())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn early_log_flags_in_both_spellings() {
+        let f = early_log_args(&args(&[
+            "--root",
+            "/r",
+            "--log=/tmp/l",
+            "--log-format",
+            "json",
+            "--log-level=error",
+            "create",
+            "x",
+        ]));
+        assert_eq!(f.log, Some(PathBuf::from("/tmp/l")));
+        assert_eq!(f.log_format, Some(LogFormat::Json));
+        assert_eq!(f.log_level, Some(config::LogLevel::Error));
+        assert!(!f.debug);
+        // Only the logging flags: the rest is clap's.
+        assert_eq!(f.root, None);
+        let f = early_log_args(&args(&["--debug", "--log", "/tmp/m", "--log-format=text"]));
+        assert!(f.debug);
+        assert_eq!(f.log, Some(PathBuf::from("/tmp/m")));
+        assert_eq!(f.log_format, Some(LogFormat::Text));
+        // A flag without its value at the end is left to clap to reject.
+        assert_eq!(early_log_args(&args(&["--log"])), Flags::default());
+    }
+
+    #[test]
+    fn cli_flags_become_config_flags() {
+        let cli = Cli::try_parse_from([
+            "lxcri",
+            "--root",
+            "/r",
+            "--debug",
+            "--lxc-log-level",
+            "trace",
+            "--systemd-cgroup",
+            "list",
+        ])
+        .expect("parses");
+        let f = cli.flags();
+        assert_eq!(f.root, Some(PathBuf::from("/r")));
+        assert!(f.debug && f.systemd_cgroup);
+        assert_eq!(f.lxc_log_level.as_deref(), Some("trace"));
+        assert_eq!(f.log_format, None, "not given is not the default");
+        assert!(Cli::try_parse_from(["lxcri", "--lxc-log-level", "loud", "list"]).is_err());
+    }
+}
