@@ -50,6 +50,9 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     masks::mask(&root, &cfg.masked_paths)?;
     masks::readonly(&root, &cfg.readonly_paths)?;
     masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
+    for (path, flags, recursive) in &cfg.mount_flags {
+        masks::add_flags(&root, path, flags, *recursive)?;
+    }
     if cfg.root_readonly {
         masks::root_readonly(&root)?;
     }

@@ -28,6 +28,10 @@ pub struct HookConfig {
     /// Destinations of mounts with the `rro` option: made read-only with all their submounts.
     #[serde(default)]
     pub recursive_readonly: Vec<String>,
+    /// (destination, flags, with every mount below): the spec's `nosuid`/`nodev`/`noexec` on the
+    /// `/dev` and cgroup mounts, which liblxc mounts without them.
+    #[serde(default)]
+    pub mount_flags: Vec<(String, Vec<String>, bool)>,
     /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
     #[serde(default)]
     pub root_readonly: bool,

@@ -46,7 +46,13 @@ impl Report {
     }
 
     /// `ok` when `want == got`, else `not ok` with both.
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, area: &str, what: impl Display, want: T, got: T) {
+    fn eq<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        area: &str,
+        what: impl Display,
+        want: T,
+        got: T,
+    ) {
         if want == got {
             self.ok(area, what);
         } else {
@@ -68,11 +74,13 @@ fn u64_of(v: &Value, what: &str) -> Res<u64> {
 }
 
 fn i64_of(v: &Value, what: &str) -> Res<i64> {
-    v.as_i64().ok_or_else(|| format!("{what} is not a number: {v}"))
+    v.as_i64()
+        .ok_or_else(|| format!("{what} is not a number: {v}"))
 }
 
 fn str_of<'a>(v: &'a Value, what: &str) -> Res<&'a str> {
-    v.as_str().ok_or_else(|| format!("{what} is not a string: {v}"))
+    v.as_str()
+        .ok_or_else(|| format!("{what} is not a string: {v}"))
 }
 
 fn strs<'a>(v: &'a Value, what: &str) -> Res<Vec<&'a str>> {
@@ -133,7 +141,12 @@ fn check_all(spec: &Value, argv: &[String], r: &mut Report) -> Res<()> {
 
 fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Res<()> {
     let want = strs(&p["args"], "process.args")?;
-    r.eq("process", "args", want, argv.iter().map(String::as_str).collect());
+    r.eq(
+        "process",
+        "args",
+        want,
+        argv.iter().map(String::as_str).collect(),
+    );
 
     for kv in strs(&p["env"], "process.env")? {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
@@ -146,7 +159,12 @@ fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Re
 
     if let Some(cwd) = p["cwd"].as_str() {
         let got = std::env::current_dir().map_err(|e| format!("getcwd: {e}"))?;
-        r.eq("process", "cwd", normalize(cwd), got.to_string_lossy().into_owned());
+        r.eq(
+            "process",
+            "cwd",
+            normalize(cwd),
+            got.to_string_lossy().into_owned(),
+        );
     }
 
     let u = &p["user"];
@@ -156,8 +174,18 @@ fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Re
         };
         let uid = u64_of(&u["uid"], "process.user.uid")?;
         let gid = u64_of(&u["gid"], "process.user.gid")?;
-        r.eq("user", "uid (real, effective, saved, fs)", vec![uid; 4], field("Uid")?);
-        r.eq("user", "gid (real, effective, saved, fs)", vec![gid; 4], field("Gid")?);
+        r.eq(
+            "user",
+            "uid (real, effective, saved, fs)",
+            vec![uid; 4],
+            field("Uid")?,
+        );
+        r.eq(
+            "user",
+            "gid (real, effective, saved, fs)",
+            vec![gid; 4],
+            field("Gid")?,
+        );
         if !u["additionalGids"].is_null() {
             let want: BTreeSet<u64> = arr(&u["additionalGids"], "additionalGids")?
                 .iter()
@@ -186,7 +214,12 @@ fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Re
             return Err(format!("getrlimit {name}: errno {}", errno()));
         }
         let want = (u64_of(&rl["soft"], "soft")?, u64_of(&rl["hard"], "hard")?);
-        r.eq("rlimits", format!("{name} (soft, hard)"), want, (lim.rlim_cur, lim.rlim_max));
+        r.eq(
+            "rlimits",
+            format!("{name} (soft, hard)"),
+            want,
+            (lim.rlim_cur, lim.rlim_max),
+        );
     }
 
     let caps = &p["capabilities"];
@@ -195,35 +228,72 @@ fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Re
             .trim()
             .parse()
             .map_err(|e| format!("cap_last_cap: {e}"))?;
-        let known = if last >= 63 { u64::MAX } else { (1u64 << (last + 1)) - 1 };
-        for (set, key) in [
+        let known = if last >= 63 {
+            u64::MAX
+        } else {
+            (1u64 << (last + 1)) - 1
+        };
+        let uid = p["user"]["uid"].as_u64().unwrap_or(0);
+        let mut spec_sets = [0u64; 5];
+        for (i, set) in [
+            "bounding",
+            "effective",
+            "permitted",
+            "inheritable",
+            "ambient",
+        ]
+        .iter()
+        .enumerate()
+        {
+            // A set the spec leaves out is empty.
+            spec_sets[i] = cap_mask(strs(&caps[*set], set)?)? & known;
+        }
+        let [b, _, p, i, a] = spec_sets;
+        let want = caps_after_exec(b, p, i, a, uid == 0);
+        for (n, (set, key)) in [
             ("bounding", "CapBnd"),
             ("effective", "CapEff"),
             ("permitted", "CapPrm"),
             ("inheritable", "CapInh"),
             ("ambient", "CapAmb"),
-        ] {
-            // A set the spec leaves out is empty.
-            let want = cap_mask(strs(&caps[set], set)?)? & known;
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let got = status_field(status, key).ok_or_else(|| format!("status has no {key}"))?;
             let got = u64::from_str_radix(got, 16).map_err(|e| format!("{key} {got:?}: {e}"))?;
-            if want == got {
-                r.ok("capabilities", format!("{set} = {}", cap_names(want)));
+            if want[n] == got {
+                r.ok("capabilities", format!("{set} = {}", cap_names(got)));
             } else {
-                r.fail("capabilities", set, cap_names(want), cap_names(got));
+                r.fail(
+                    "capabilities",
+                    format!("{set} (after execve as uid {uid})"),
+                    cap_names(want[n]),
+                    cap_names(got),
+                );
             }
         }
     }
 
     if let Some(nnp) = p["noNewPrivileges"].as_bool() {
         let got = status_field(status, "NoNewPrivs").ok_or("status has no NoNewPrivs")?;
-        r.eq("process", "noNewPrivileges", if nnp { "1" } else { "0" }, got);
+        r.eq(
+            "process",
+            "noNewPrivileges",
+            if nnp { "1" } else { "0" },
+            got,
+        );
     }
 
     if !p["oomScoreAdj"].is_null() {
         let want = i64_of(&p["oomScoreAdj"], "oomScoreAdj")?;
         let got = read("/proc/self/oom_score_adj")?;
-        r.eq("process", "oomScoreAdj", want.to_string(), got.trim().to_string());
+        r.eq(
+            "process",
+            "oomScoreAdj",
+            want.to_string(),
+            got.trim().to_string(),
+        );
     }
 
     let s = &p["scheduler"];
@@ -243,7 +313,12 @@ fn check_process(p: &Value, argv: &[String], status: &str, r: &mut Report) -> Re
         let v = v as u64;
         r.eq("ioPriority", "class", u64::from(want_class), v >> 13);
         if !io["priority"].is_null() {
-            r.eq("ioPriority", "priority", u64_of(&io["priority"], "priority")?, v & 0x1fff);
+            r.eq(
+                "ioPriority",
+                "priority",
+                u64_of(&io["priority"], "priority")?,
+                v & 0x1fff,
+            );
         }
     }
     Ok(())
@@ -267,7 +342,15 @@ fn check_scheduler(s: &Value, r: &mut Report) -> Res<()> {
     let mut a = SchedAttr::default();
     let size = std::mem::size_of::<SchedAttr>() as u32;
     // SAFETY: the kernel writes at most `size` bytes into `a`.
-    let rc = unsafe { libc::syscall(libc::SYS_sched_getattr, 0, &mut a as *mut SchedAttr, size, 0) };
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_sched_getattr,
+            0,
+            &mut a as *mut SchedAttr,
+            size,
+            0,
+        )
+    };
     if rc != 0 {
         return Err(format!("sched_getattr: errno {}", errno()));
     }
@@ -275,12 +358,26 @@ fn check_scheduler(s: &Value, r: &mut Report) -> Res<()> {
     let policy = sched_policy(name).ok_or_else(|| format!("unknown policy {name}"))?;
     r.eq("scheduler", "policy", policy, a.policy);
     if !s["nice"].is_null() && matches!(policy, 0 | 3) {
-        r.eq("scheduler", "nice", i64_of(&s["nice"], "nice")?, i64::from(a.nice));
+        r.eq(
+            "scheduler",
+            "nice",
+            i64_of(&s["nice"], "nice")?,
+            i64::from(a.nice),
+        );
     }
     if !s["priority"].is_null() {
-        r.eq("scheduler", "priority", u64_of(&s["priority"], "priority")?, u64::from(a.priority));
+        r.eq(
+            "scheduler",
+            "priority",
+            u64_of(&s["priority"], "priority")?,
+            u64::from(a.priority),
+        );
     }
-    for (k, got) in [("runtime", a.runtime), ("deadline", a.deadline), ("period", a.period)] {
+    for (k, got) in [
+        ("runtime", a.runtime),
+        ("deadline", a.deadline),
+        ("period", a.period),
+    ] {
         if !s[k].is_null() {
             r.eq("scheduler", k, u64_of(&s[k], k)?, got);
         }
@@ -304,10 +401,20 @@ fn uname_field(f: fn(&libc::utsname) -> &[libc::c_char]) -> Res<String> {
 
 fn check_uts(spec: &Value, r: &mut Report) -> Res<()> {
     if let Some(h) = spec["hostname"].as_str() {
-        r.eq("uts", "hostname", h.to_string(), uname_field(|u| &u.nodename)?);
+        r.eq(
+            "uts",
+            "hostname",
+            h.to_string(),
+            uname_field(|u| &u.nodename)?,
+        );
     }
     if let Some(d) = spec["domainname"].as_str() {
-        r.eq("uts", "domainname", d.to_string(), uname_field(|u| &u.domainname)?);
+        r.eq(
+            "uts",
+            "domainname",
+            d.to_string(),
+            uname_field(|u| &u.domainname)?,
+        );
     }
     Ok(())
 }
@@ -337,14 +444,42 @@ fn check_mounts(spec: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
             r.ok("mounts", format!("{dest} mounted"));
         }
         let f = mount_flags(opts.iter().copied());
-        for (name, want, have) in [
-            ("ro", f.ro, got.has("ro")),
-            ("nosuid", f.nosuid, got.has("nosuid")),
-            ("nodev", f.nodev, got.has("nodev")),
-            ("noexec", f.noexec, got.has("noexec")),
+        // A cgroup mount on a v1 or hybrid host is a tmpfs holding one mount per hierarchy: the
+        // options are about the cgroup file systems, so every one of them must have them.
+        let targets: Vec<&MountInfo> = if ty.is_some_and(|t| t == "cgroup" || t == "cgroup2") {
+            cgroup_mounts_under(mi, dest)
+        } else {
+            vec![got]
+        };
+        if targets.is_empty() {
+            r.fail(
+                "mounts",
+                format!("{dest} hierarchies"),
+                "cgroup mounts",
+                "none",
+            );
+        }
+        for (name, want) in [
+            ("ro", f.ro),
+            ("nosuid", f.nosuid),
+            ("nodev", f.nodev),
+            ("noexec", f.noexec),
         ] {
-            if let Some(want) = want {
-                r.eq("mounts", format!("{dest} {name}={want}"), want, have);
+            let Some(want) = want else { continue };
+            let wrong: Vec<&str> = targets
+                .iter()
+                .filter(|m| m.has(name) != want)
+                .map(|m| m.mount_point.as_str())
+                .collect();
+            if wrong.is_empty() {
+                r.ok("mounts", format!("{dest} {name}={want}"));
+            } else {
+                r.fail(
+                    "mounts",
+                    format!("{dest} {name}={want}"),
+                    format!("{name}={want} on {} mounts", targets.len()),
+                    format!("{name}={} on {}", !want, wrong.join(" ")),
+                );
             }
         }
     }
@@ -370,12 +505,22 @@ fn check_namespaces(spec: &Value, r: &mut Report) -> Res<()> {
         let host = str_of(host, key)?;
         let got = ns_link(name)?;
         match list.iter().find(|n| n["type"] == ty) {
-            None => r.eq("namespaces", format!("{ty} shared with the host"), host, &got),
+            None => r.eq(
+                "namespaces",
+                format!("{ty} shared with the host"),
+                host,
+                &got,
+            ),
             Some(n) if n["path"].is_null() => {
                 if got != host {
                     r.ok("namespaces", format!("{ty} new ({got})"));
                 } else {
-                    r.fail("namespaces", format!("{ty} new"), format!("not {host}"), got);
+                    r.fail(
+                        "namespaces",
+                        format!("{ty} new"),
+                        format!("not {host}"),
+                        got,
+                    );
                 }
             }
             Some(_) => {
@@ -383,7 +528,12 @@ fn check_namespaces(spec: &Value, r: &mut Report) -> Res<()> {
                 let want = ann
                     .get(&k)
                     .ok_or_else(|| format!("{ty} has a path but no annotation {k}"))?;
-                r.eq("namespaces", format!("{ty} joined by path"), str_of(want, &k)?, &got);
+                r.eq(
+                    "namespaces",
+                    format!("{ty} joined by path"),
+                    str_of(want, &k)?,
+                    &got,
+                );
             }
         }
     }
@@ -391,7 +541,10 @@ fn check_namespaces(spec: &Value, r: &mut Report) -> Res<()> {
 }
 
 fn check_linux(spec: &Value, l: &Value, status: &str, mi: &[MountInfo], r: &mut Report) -> Res<()> {
-    for (file, key) in [("/proc/self/uid_map", "uidMappings"), ("/proc/self/gid_map", "gidMappings")] {
+    for (file, key) in [
+        ("/proc/self/uid_map", "uidMappings"),
+        ("/proc/self/gid_map", "gidMappings"),
+    ] {
         if l[key].is_null() {
             continue;
         }
@@ -447,7 +600,12 @@ fn check_linux(spec: &Value, l: &Value, status: &str, mi: &[MountInfo], r: &mut 
             continue;
         }
         match mount_at(mi, p) {
-            Some(m) => r.eq("readonlyPaths", format!("{p} mounted ro"), true, m.has("ro")),
+            Some(m) => r.eq(
+                "readonlyPaths",
+                format!("{p} mounted ro"),
+                true,
+                m.has("ro"),
+            ),
             None => r.fail("readonlyPaths", p, "a read-only mount", "no mount"),
         }
     }
@@ -465,13 +623,21 @@ fn check_linux(spec: &Value, l: &Value, status: &str, mi: &[MountInfo], r: &mut 
         if got < 0 {
             return Err(format!("personality: errno {}", errno()));
         }
-        r.eq("personality", format!("domain {dom}"), want, (got as u64) & 0xff);
+        r.eq(
+            "personality",
+            format!("domain {dom}"),
+            want,
+            (got as u64) & 0xff,
+        );
     }
 
     if let Some(offs) = l["timeOffsets"].as_object() {
         let got = parse_timens_offsets(&read("/proc/self/timens_offsets")?)?;
         for (clock, v) in offs {
-            let want = (i64_of(&v["secs"], "secs")?, v["nanosecs"].as_i64().unwrap_or(0));
+            let want = (
+                i64_of(&v["secs"], "secs")?,
+                v["nanosecs"].as_i64().unwrap_or(0),
+            );
             let have = got
                 .iter()
                 .find(|(c, _, _)| c == clock)
@@ -528,10 +694,20 @@ fn check_device(d: &Value, r: &mut Report) -> Res<()> {
         );
     }
     if !d["uid"].is_null() {
-        r.eq("devices", format!("{path} uid"), u64_of(&d["uid"], "uid")?, u64::from(md.uid()));
+        r.eq(
+            "devices",
+            format!("{path} uid"),
+            u64_of(&d["uid"], "uid")?,
+            u64::from(md.uid()),
+        );
     }
     if !d["gid"].is_null() {
-        r.eq("devices", format!("{path} gid"), u64_of(&d["gid"], "gid")?, u64::from(md.gid()));
+        r.eq(
+            "devices",
+            format!("{path} gid"),
+            u64_of(&d["gid"], "gid")?,
+            u64::from(md.gid()),
+        );
     }
     Ok(())
 }
@@ -539,7 +715,12 @@ fn check_device(d: &Value, r: &mut Report) -> Res<()> {
 fn check_seccomp(l: &Value, status: &str, r: &mut Report) -> Res<()> {
     let sc = &l["seccomp"];
     let got = status_field(status, "Seccomp").ok_or("status has no Seccomp")?;
-    r.eq("seccomp", "mode (0 none, 2 filter)", if sc.is_null() { "0" } else { "2" }, got);
+    r.eq(
+        "seccomp",
+        "mode (0 none, 2 filter)",
+        if sc.is_null() { "0" } else { "2" },
+        got,
+    );
     if sc.is_null() {
         return Ok(());
     }
@@ -550,8 +731,8 @@ fn check_seccomp(l: &Value, status: &str, r: &mut Report) -> Res<()> {
         }
         let want = rule["errnoRet"].as_i64().unwrap_or(i64::from(libc::EPERM));
         for name in strs(&rule["names"], "seccomp.syscalls[].names")? {
-            let dir = CString::new(format!("/tmp/.lxcri-checker-{name}"))
-                .map_err(|e| e.to_string())?;
+            let dir =
+                CString::new(format!("/tmp/.lxcri-checker-{name}")).map_err(|e| e.to_string())?;
             // SAFETY: plain syscalls with a valid NUL-terminated path.
             let rc = match name {
                 "mkdir" => unsafe { libc::syscall(libc::SYS_mkdir, dir.as_ptr(), 0o700) },
@@ -563,9 +744,19 @@ fn check_seccomp(l: &Value, status: &str, r: &mut Report) -> Res<()> {
             if rc == 0 {
                 // SAFETY: as above.
                 unsafe { libc::rmdir(dir.as_ptr()) };
-                r.fail("seccomp", format!("{name} denied"), format!("errno {want}"), "success");
+                r.fail(
+                    "seccomp",
+                    format!("{name} denied"),
+                    format!("errno {want}"),
+                    "success",
+                );
             } else {
-                r.eq("seccomp", format!("{name} fails with errnoRet"), want, i64::from(errno()));
+                r.eq(
+                    "seccomp",
+                    format!("{name} fails with errnoRet"),
+                    want,
+                    i64::from(errno()),
+                );
             }
         }
     }
@@ -605,22 +796,47 @@ fn check_cgroups(res: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
     }
     let unlimited = |v: &str| v == "max" || v == "9223372036854771712";
     if let Some(limit) = res["memory"]["limit"].as_i64() {
-        match cgroup_value(mi, &[("memory", "memory.limit_in_bytes"), ("", "memory.max")]) {
-            Some((p, got)) if limit < 0 => r.eq("cgroup", format!("memory.limit ({p})"), true, unlimited(&got)),
-            Some((p, got)) => r.eq("cgroup", format!("memory.limit ({p})"), limit.to_string(), got),
+        match cgroup_value(
+            mi,
+            &[("memory", "memory.limit_in_bytes"), ("", "memory.max")],
+        ) {
+            Some((p, got)) if limit < 0 => r.eq(
+                "cgroup",
+                format!("memory.limit ({p})"),
+                true,
+                unlimited(&got),
+            ),
+            Some((p, got)) => r.eq(
+                "cgroup",
+                format!("memory.limit ({p})"),
+                limit.to_string(),
+                got,
+            ),
             None => r.skip("cgroup", "memory.limit not visible inside"),
         }
     }
     if let Some(limit) = res["pids"]["limit"].as_i64() {
         match cgroup_value(mi, &[("pids", "pids.max"), ("", "pids.max")]) {
-            Some((p, got)) if limit <= 0 => r.eq("cgroup", format!("pids.limit ({p})"), "max", &got),
-            Some((p, got)) => r.eq("cgroup", format!("pids.limit ({p})"), limit.to_string(), got),
+            Some((p, got)) if limit <= 0 => {
+                r.eq("cgroup", format!("pids.limit ({p})"), "max", &got)
+            }
+            Some((p, got)) => r.eq(
+                "cgroup",
+                format!("pids.limit ({p})"),
+                limit.to_string(),
+                got,
+            ),
             None => r.skip("cgroup", "pids.limit not visible inside"),
         }
     }
     if let Some(shares) = res["cpu"]["shares"].as_u64() {
         match cgroup_value(mi, &[("cpu", "cpu.shares")]) {
-            Some((p, got)) => r.eq("cgroup", format!("cpu.shares ({p})"), shares.to_string(), got),
+            Some((p, got)) => r.eq(
+                "cgroup",
+                format!("cpu.shares ({p})"),
+                shares.to_string(),
+                got,
+            ),
             None => r.skip("cgroup", "cpu.shares not visible inside (no cgroup v1 cpu)"),
         }
     }

@@ -77,6 +77,17 @@ pub fn cap_names(mask: u64) -> String {
     }
 }
 
+/// The five sets (bounding, effective, permitted, inheritable, ambient) a process has after the
+/// runtime set the spec's sets and exec'd a file without capabilities or set-id bits, by the
+/// kernel's rules (capabilities(7)): ambient keeps only what is permitted and inheritable; root's
+/// execve makes permitted = effective = bounding | inheritable | ambient; anyone else's makes
+/// permitted = effective = ambient. Bounding and inheritable stay.
+pub fn caps_after_exec(b: u64, p: u64, i: u64, a: u64, root: bool) -> [u64; 5] {
+    let amb = a & p & i;
+    let prm = if root { b | i | amb } else { amb };
+    [b, prm, prm, i, amb]
+}
+
 /// The resource number of an `RLIMIT_*` name (x86_64/generic Linux numbering).
 pub fn rlimit_resource(name: &str) -> Option<u32> {
     const NAMES: &[&str] = &[
@@ -192,9 +203,23 @@ pub fn mount_at<'a>(mounts: &'a [MountInfo], point: &str) -> Option<&'a MountInf
     mounts.iter().rev().find(|m| m.mount_point == point)
 }
 
+/// The cgroup and cgroup2 mounts at or below `dest`.
+pub fn cgroup_mounts_under<'a>(mounts: &'a [MountInfo], dest: &str) -> Vec<&'a MountInfo> {
+    let dest = normalize(dest);
+    let prefix = format!("{dest}/");
+    mounts
+        .iter()
+        .filter(|m| matches!(m.fstype.as_str(), "cgroup" | "cgroup2"))
+        .filter(|m| m.mount_point == dest || m.mount_point.starts_with(&prefix))
+        .collect()
+}
+
 /// `/a//b/` -> `/a/b` (no symlink resolution: the spec names mount points literally).
 pub fn normalize(p: &str) -> String {
-    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     format!("/{}", parts.join("/"))
 }
 
@@ -384,6 +409,18 @@ mod tests {
         assert_eq!(cap_names(0x20), "CAP_KILL");
         assert_eq!(cap_names(0), "none");
         assert_eq!(cap_names(1 << 63), "bit63");
+        // runc spec's sets: no inheritable, so no ambient; root gets the bounding set.
+        let m = 0x20000420;
+        assert_eq!(caps_after_exec(m, m, 0, m, true), [m, m, m, 0, 0]);
+        // A user gets its ambient set as permitted and effective.
+        assert_eq!(
+            caps_after_exec(0b1111, 0b0110, 0b0011, 0b0111, false),
+            [0b1111, 0b10, 0b10, 0b11, 0b10]
+        );
+        assert_eq!(
+            caps_after_exec(0b1111, 0b0110, 0b0011, 0b0111, true),
+            [0b1111, 0b1111, 0b1111, 0b11, 0b10]
+        );
     }
 
     #[test]
@@ -399,8 +436,14 @@ mod tests {
     fn status() {
         let s = "Name:\tx\nUid:\t0\t1\t2\t3\nGroups:\t\nNoNewPrivs:\t1\n";
         assert_eq!(status_field(s, "Uid"), Some("0\t1\t2\t3"));
-        assert_eq!(parse_numbers(status_field(s, "Uid").unwrap()), Ok(vec![0, 1, 2, 3]));
-        assert_eq!(parse_numbers(status_field(s, "Groups").unwrap()), Ok(vec![]));
+        assert_eq!(
+            parse_numbers(status_field(s, "Uid").unwrap()),
+            Ok(vec![0, 1, 2, 3])
+        );
+        assert_eq!(
+            parse_numbers(status_field(s, "Groups").unwrap()),
+            Ok(vec![])
+        );
         assert_eq!(status_field(s, "NoNewPrivs"), Some("1"));
         assert_eq!(status_field(s, "Seccomp"), None);
         assert!(parse_numbers("1 x").is_err());
@@ -421,6 +464,17 @@ mod tests {
         // The last mount on a point is the visible one.
         assert_eq!(mount_at(&m, "/mnt/a b/").unwrap().fstype, "proc");
         assert!(mount_at(&m, "/nope").is_none());
+        let cg = parse_mountinfo(
+            "1 0 0:1 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n\
+             2 1 0:2 / /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n\
+             3 1 0:3 / /sys/fs/cgroupx ro - cgroup2 cgroup2 rw\n",
+        )
+        .unwrap();
+        let under: Vec<&str> = cgroup_mounts_under(&cg, "/sys/fs/cgroup")
+            .iter()
+            .map(|m| m.mount_point.as_str())
+            .collect();
+        assert_eq!(under, ["/sys/fs/cgroup/memory"]);
         assert!(parse_mountinfo("garbage").is_err());
         assert_eq!(unescape("a\\134b\\011"), "a\\b\t");
         assert_eq!(unescape("trailing\\"), "trailing\\");
@@ -455,7 +509,10 @@ mod tests {
             [(0, 100000, 65536)]
         );
         assert!(parse_idmap("0 1\n").is_err());
-        assert_eq!(sysctl_path("net.ipv4.ip_forward"), "/proc/sys/net/ipv4/ip_forward");
+        assert_eq!(
+            sysctl_path("net.ipv4.ip_forward"),
+            "/proc/sys/net/ipv4/ip_forward"
+        );
         assert_eq!(sysctl_value("4096\t87380  6291456\n"), "4096 87380 6291456");
         assert_eq!(ns_proc_name("network"), Some("net"));
         assert_eq!(ns_proc_name("mount"), Some("mnt"));
@@ -479,15 +536,15 @@ mod tests {
         assert_eq!(c[0], (vec!["memory".to_string()], "/a/b".to_string()));
         assert_eq!(c[1].0, ["cpu", "cpuacct"]);
         assert_eq!(c[2].0, [""]);
-        assert_eq!(cgroup_dir("/", "/", "/sys/fs/cgroup").as_deref(), Some("/sys/fs/cgroup"));
+        assert_eq!(
+            cgroup_dir("/", "/", "/sys/fs/cgroup").as_deref(),
+            Some("/sys/fs/cgroup")
+        );
         assert_eq!(
             cgroup_dir("/a/b", "/a/b", "/sys/fs/cgroup/memory").as_deref(),
             Some("/sys/fs/cgroup/memory")
         );
-        assert_eq!(
-            cgroup_dir("/a/b/c", "/a/b", "/m").as_deref(),
-            Some("/m/c")
-        );
+        assert_eq!(cgroup_dir("/a/b/c", "/a/b", "/m").as_deref(), Some("/m/c"));
         assert_eq!(cgroup_dir("/a/bc", "/a/b", "/m"), None);
         assert_eq!(cgroup_dir("/x", "/a", "/m"), None);
     }
