@@ -388,3 +388,15 @@ pub fn liblxc_mount_flags(spec: &Spec) -> Vec<(String, Vec<String>, bool)> {
     }
     out
 }
+
+/// The spec mounts cgroups at /sys/fs/cgroup (which liblxc does with `lxc.mount.auto`).
+pub fn has_cgroup_mount(spec: &Spec) -> bool {
+    spec.mounts()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|m| {
+            matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2"))
+                && Path::new("/").join(m.destination()) == Path::new("/sys/fs/cgroup")
+        })
+}
