@@ -71,15 +71,15 @@ fn run() -> i32 {
         .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
     drop(sock);
 
-    let start_state = match wait_for_start(&start) {
-        Ok(Some(bytes)) => bytes,
+    match wait_for_start(&start) {
+        Ok(true) => {}
         // The writer went away without releasing us: start was aborted; nothing to run.
-        Ok(None) => return 1,
+        Ok(false) => return 1,
         Err(e) => {
             eprintln!("lxcri-init: waiting for start: {e}");
             return 1;
         }
-    };
+    }
     drop(start);
     let exec = match openat(
         &dir,
@@ -101,12 +101,10 @@ fn run() -> i32 {
     if let Err(e) = container_settings(&config) {
         return fail(exec, &e.to_string(), 1);
     }
-    // start sends the current state (with the pid); create's copy is the fallback.
-    let state = match std::str::from_utf8(&start_state) {
-        Ok(s) if s.starts_with('{') => s,
-        _ => config.state_json.as_str(),
-    };
-    if let Err(text) = hooks::run_all(&config.start_container_hooks, state) {
+    if let Err(text) = hooks::run_all(
+        &config.start_container_hooks,
+        &hooks::state_now(&config.state_json),
+    ) {
         return fail(exec, &text, 1);
     }
     let filter = seccomp.as_deref().map(|b| (b, config.seccomp_flags));
@@ -174,10 +172,8 @@ fn prepare() -> Result<Prepared, String> {
     })
 }
 
-/// Block until start releases us and read what it sends (the state JSON) until EOF. None when
-/// the writer closed without writing anything.
-fn wait_for_start(start: &OwnedFd) -> nix::Result<Option<Vec<u8>>> {
-    let mut got = Vec::new();
+/// Block until start writes its byte. False when the writer closed without writing.
+fn wait_for_start(start: &OwnedFd) -> nix::Result<bool> {
     loop {
         let mut fds = [PollFd::new(start.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::NONE) {
@@ -185,10 +181,10 @@ fn wait_for_start(start: &OwnedFd) -> nix::Result<Option<Vec<u8>>> {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(e),
         }
-        let mut buf = [0u8; 4096];
-        match nix::unistd::read(start, &mut buf) {
-            Ok(0) => return Ok(if got.is_empty() { None } else { Some(got) }),
-            Ok(n) => got.extend_from_slice(&buf[..n]),
+        let mut byte = [0u8; 1];
+        match nix::unistd::read(start, &mut byte) {
+            Ok(1) => return Ok(true),
+            Ok(_) => return Ok(false),
             Err(Errno::EINTR | Errno::EAGAIN) => continue,
             Err(e) => return Err(e),
         }

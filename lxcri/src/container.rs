@@ -408,18 +408,9 @@ impl Runtime {
                 Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
                 _ => Error::io("cannot open start fifo", e),
             })?;
-        // The release is the state JSON (status created, the container's pid), which init gives
-        // the startContainer hooks; create's copy has neither. Blocking from here on: init reads
-        // until EOF, and a state larger than the pipe buffer must not fail with EAGAIN.
         use std::io::Write;
-        use std::os::fd::AsFd;
-        nix::fcntl::fcntl(
-            start_fifo.as_fd(),
-            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
-        )
-        .map_err(|e| Error::io("cannot release init", std::io::Error::from(e)))?;
         start_fifo
-            .write_all(self.state_json(&st, Status::Created).as_bytes())
+            .write_all(&[0])
             .map_err(|e| Error::io("cannot release init", e))?;
         drop(start_fifo);
 
