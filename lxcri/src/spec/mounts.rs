@@ -309,49 +309,6 @@ pub fn recursive_readonly_mounts(spec: &Spec) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_fstab_fields() {
-        assert_eq!(escape_fstab("a b\tc\\d\ne"), "a\\040b\\011c\\134d\\012e");
-    }
-
-    #[test]
-    fn dev_size_units() {
-        let s = |o: &str| dev_size(&[o.to_string()]);
-        assert_eq!(s("size=65536k").unwrap(), Some(65536 * 1024));
-        assert_eq!(s("size=1m").unwrap(), Some(1 << 20));
-        assert_eq!(s("size=1000").unwrap(), Some(1000));
-        assert_eq!(s("size=50%").unwrap(), None);
-        assert_eq!(s("mode=755").unwrap(), None);
-        assert!(s("size=3g").is_err());
-        assert!(s("size=xk").is_err());
-    }
-
-    #[test]
-    fn filters_options() {
-        let opts: Vec<String> = [
-            "rbind",
-            "rro",
-            "ro",
-            "tmpcopyup",
-            "rrw",
-            "create=file",
-            "size=1k",
-            "idmap=container",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(
-            filter_options(&opts, Path::new("/x")),
-            ["rbind", "ro", "size=1k"]
-        );
-    }
-}
-
 /// The per-mount flags (`nosuid`, `nodev`, `noexec`) the spec asks for on the two mounts liblxc
 /// makes its own way: the `/dev` tmpfs (autodev) and the cgroup mount (`lxc.mount.auto`), which
 /// liblxc mounts without them. lxcri-hook adds them: on `/dev` itself, and on `/sys/fs/cgroup`
@@ -399,4 +356,47 @@ pub fn has_cgroup_mount(spec: &Spec) -> bool {
             matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2"))
                 && Path::new("/").join(m.destination()) == Path::new("/sys/fs/cgroup")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_fstab_fields() {
+        assert_eq!(escape_fstab("a b\tc\\d\ne"), "a\\040b\\011c\\134d\\012e");
+    }
+
+    #[test]
+    fn dev_size_units() {
+        let s = |o: &str| dev_size(&[o.to_string()]);
+        assert_eq!(s("size=65536k").unwrap(), Some(65536 * 1024));
+        assert_eq!(s("size=1m").unwrap(), Some(1 << 20));
+        assert_eq!(s("size=1000").unwrap(), Some(1000));
+        assert_eq!(s("size=50%").unwrap(), None);
+        assert_eq!(s("mode=755").unwrap(), None);
+        assert!(s("size=3g").is_err());
+        assert!(s("size=xk").is_err());
+    }
+
+    #[test]
+    fn filters_options() {
+        let opts: Vec<String> = [
+            "rbind",
+            "rro",
+            "ro",
+            "tmpcopyup",
+            "rrw",
+            "create=file",
+            "size=1k",
+            "idmap=container",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            filter_options(&opts, Path::new("/x")),
+            ["rbind", "ro", "size=1k"]
+        );
+    }
 }
