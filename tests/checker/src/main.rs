@@ -134,7 +134,7 @@ fn check_all(spec: &Value, argv: &[String], r: &mut Report) -> Res<()> {
     let l = &spec["linux"];
     check_namespaces(spec, r)?;
     if !l.is_null() {
-        check_linux(spec, l, &status, &mountinfo, r)?;
+        check_linux(l, &status, &mountinfo, r)?;
     }
     Ok(())
 }
@@ -540,7 +540,7 @@ fn check_namespaces(spec: &Value, r: &mut Report) -> Res<()> {
     Ok(())
 }
 
-fn check_linux(spec: &Value, l: &Value, status: &str, mi: &[MountInfo], r: &mut Report) -> Res<()> {
+fn check_linux(l: &Value, status: &str, mi: &[MountInfo], r: &mut Report) -> Res<()> {
     for (file, key) in [
         ("/proc/self/uid_map", "uidMappings"),
         ("/proc/self/gid_map", "gidMappings"),
@@ -648,7 +648,6 @@ fn check_linux(spec: &Value, l: &Value, status: &str, mi: &[MountInfo], r: &mut 
 
     check_seccomp(l, status, r)?;
     check_cgroups(&l["resources"], mi, r)?;
-    let _ = spec;
     Ok(())
 }
 
