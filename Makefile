@@ -14,7 +14,7 @@ CONTRIB := lxcri.toml crio/10-lxcri.conf containerd/config.toml podman/container
 RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
 DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
 
-.PHONY: all deps build docs demo test unit integration conformance lint install uninstall clean
+.PHONY: all deps build checker docs demo test unit integration conformance lint install uninstall clean
 # The test targets share host state (cgroups, podman's store, /var/lib/containers): never run them
 # side by side, whatever -j a caller passes.
 .NOTPARALLEL:
@@ -67,9 +67,16 @@ lint: deps
 unit: deps
 	RUST_MIN_STACK=8388608 $(CARGO) test --locked --workspace --exclude lxcri-tests
 
+# The conformance checker (tests/checker), run as the process of test containers: static like
+# lxcri-init, in build/test (a test tool, never installed).
+checker: deps
+	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked \
+	  -p lxcri-checker --target $(HOST_TARGET) --target-dir target/static
+	install -D -m 0755 target/static/$(HOST_TARGET)/release/lxcri-checker $(BUILD)/test/lxcri-checker
+
 # Integration and conformance tests: real containers, as root. RUNTIME=/usr/sbin/runc runs the
 # same suite against runc.
-integration: build
+integration: build checker
 	RUNTIME=$(RUNTIME) $(CARGO) test --locked -p lxcri-tests -- --test-threads=2
 
 conformance: integration

@@ -41,15 +41,22 @@ fn load_config(config_file: &Path) -> Result<HookConfig> {
 pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     let root = Root::open(rootfs)?;
     devices::setup(&root, &cfg.devices)?;
-    hooks::run_all(
-        "createContainer",
-        &cfg.create_container_hooks,
-        &cfg.state_json,
-    )?;
+    if !cfg.create_container_hooks.is_empty() {
+        // createContainer runs in the container's namespaces: state.pid is the container
+        // process as the container sees it (config.md, "State").
+        let state = state_with_pid(&cfg.state_json, container_pid_inside());
+        hooks::run_all("createContainer", &cfg.create_container_hooks, &state)?;
+    }
     sysctl::apply(&root, &cfg.sysctl)?;
     masks::mask(&root, &cfg.masked_paths)?;
     masks::readonly(&root, &cfg.readonly_paths)?;
     masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
+    if cfg.cgroup_mount {
+        masks::open_cgroup_dirs(&root)?;
+    }
+    for (path, flags, recursive) in &cfg.mount_flags {
+        masks::add_flags(&root, path, flags, *recursive)?;
+    }
     if cfg.root_readonly {
         masks::root_readonly(&root)?;
     }
@@ -80,6 +87,36 @@ fn run() -> Result<()> {
             ),
         )),
     }
+}
+
+/// The pid of the container's process as its own pid namespace sees it, found from this hook:
+/// the container's process is our topmost ancestor in our mount namespace (its parent, liblxc's
+/// monitor, is outside), and the last NSpid entry is its pid in the innermost namespace. The
+/// hook still sees the runtime's /proc, before pivot_root.
+fn container_pid_inside() -> Option<i64> {
+    let mnt = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok();
+    let own = mnt("self")?;
+    let mut pid = std::fs::read_link("/proc/self")
+        .ok()?
+        .to_string_lossy()
+        .into_owned();
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let ppid = status_field(&status, "PPid")?.to_string();
+        if ppid == "0" || mnt(&ppid).as_ref() != Some(&own) {
+            let nspid = status_field(&status, "NSpid")?;
+            return nspid.split_whitespace().last()?.parse().ok();
+        }
+        pid = ppid;
+    }
+}
+
+fn status_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(str::trim)
+    })
 }
 
 /// The state as create wrote it, with the container's pid, which only liblxc knows by now.

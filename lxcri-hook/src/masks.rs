@@ -138,8 +138,129 @@ fn remount_ro(target: &Path, st: Statvfs) -> nix::Result<()> {
     )
 }
 
-// <linux/mount.h>; libc has the syscall number but not the struct or the flag.
+// <linux/mount.h>; libc has the syscall number but not the struct or the flags.
 const MOUNT_ATTR_RDONLY: u64 = 0x0000_0001;
+const MOUNT_ATTR_NOSUID: u64 = 0x0000_0002;
+const MOUNT_ATTR_NODEV: u64 = 0x0000_0004;
+const MOUNT_ATTR_NOEXEC: u64 = 0x0000_0008;
+
+/// Makes the directories of the tmpfs liblxc mounts at /sys/fs/cgroup searchable: liblxc creates
+/// the controller directories and the path down to the container's cgroup with mode 0000 and
+/// mounts most of them read-only, so a container root without CAP_DAC_OVERRIDE could not reach its
+/// own cgroup files (runc's layout lets it). Works on a detached, non-recursive clone of the
+/// tmpfs, where no mount covers those directories. Nothing to do when /sys/fs/cgroup is not a
+/// tmpfs (cgroup2 mounted directly).
+pub fn open_cgroup_dirs(root: &Root) -> Result<()> {
+    let what = || "make the cgroup tmpfs directories searchable".to_string();
+    let Some(top) = open_existing(root, Path::new("/sys/fs/cgroup"))? else {
+        return Ok(());
+    };
+    let st = nix::sys::statfs::fstatfs(&top).ctx(what)?;
+    if st.filesystem_type() != nix::sys::statfs::TMPFS_MAGIC {
+        return Ok(());
+    }
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    // SAFETY: open_tree with an fd we own and the empty C string; returns a new fd or -1.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            std::os::fd::AsRawFd::as_raw_fd(&top),
+            c"".as_ptr(),
+            OPEN_TREE_CLONE | libc::AT_EMPTY_PATH as libc::c_uint | libc::O_CLOEXEC as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(Error::new(what(), Errno::last()));
+    }
+    // SAFETY: the kernel just gave us this descriptor; nothing else owns it.
+    let tree = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
+    chmod_dirs(&fd_path(&tree), 0).ctx(what)
+}
+
+/// Sets mode 0755 on every directory of mode 0000 at or below `dir` (a small tmpfs skeleton).
+fn chmod_dirs(dir: &Path, depth: usize) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if depth > 16 {
+        return Ok(());
+    }
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let md = e.metadata()?;
+        if !md.is_dir() {
+            continue;
+        }
+        if md.permissions().mode() & 0o7777 == 0 {
+            std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o755))?;
+        }
+        chmod_dirs(&e.path(), depth + 1)?;
+    }
+    Ok(())
+}
+
+/// The mount_setattr bits and the remount flags of `nosuid`, `nodev`, `noexec`.
+pub fn attr_flags(names: &[String]) -> Result<(u64, MsFlags)> {
+    names.iter().try_fold((0, MsFlags::empty()), |(a, m), n| {
+        Ok(match n.as_str() {
+            "nosuid" => (a | MOUNT_ATTR_NOSUID, m | MsFlags::MS_NOSUID),
+            "nodev" => (a | MOUNT_ATTR_NODEV, m | MsFlags::MS_NODEV),
+            "noexec" => (a | MOUNT_ATTR_NOEXEC, m | MsFlags::MS_NOEXEC),
+            other => return Err(Error::new("mount flags", format!("unknown flag {other:?}"))),
+        })
+    })
+}
+
+/// Adds per-mount flags to the mount at `path` (and every mount below it when `recursive`):
+/// the spec's `nosuid`/`nodev`/`noexec` on the mounts liblxc makes without them. A missing path
+/// is left alone. Without mount_setattr (Linux < 5.12) only the top mount gets them.
+pub fn add_flags(root: &Root, path: &str, names: &[String], recursive: bool) -> Result<()> {
+    let what = || format!("set {} on {path}", names.join(","));
+    let (attrs, ms) = attr_flags(names)?;
+    let Some(fd) = open_existing(root, Path::new(path))? else {
+        return Ok(());
+    };
+    let attr = MountAttr {
+        attr_set: attrs,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
+    // SAFETY: mount_setattr reads `size` bytes of a live repr(C) struct mount_attr and the empty
+    // C string; fd is an open O_PATH descriptor we own.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            c"".as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    match Errno::last() {
+        Errno::ENOSYS => {
+            let target = fd_path(&fd);
+            let st = fstatvfs(&fd).ctx(what)?;
+            let ro = if st.flags().contains(FsFlags::ST_RDONLY) {
+                MsFlags::MS_RDONLY
+            } else {
+                MsFlags::empty()
+            };
+            mount(
+                None::<&str>,
+                &target,
+                None::<&str>,
+                MsFlags::MS_REMOUNT | MsFlags::MS_BIND | kept_flags(&st) | ro | ms,
+                None::<&str>,
+            )
+            .ctx(what)
+        }
+        e => Err(Error::new(what(), e)),
+    }
+}
 
 /// `struct mount_attr` of mount_setattr(2), MOUNT_ATTR_SIZE_VER0.
 #[repr(C)]
@@ -195,6 +316,16 @@ mod tests {
     use std::fs;
     use std::io::ErrorKind;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn mount_attr_flags() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (a, m) = attr_flags(&names(&["nosuid", "noexec"])).unwrap();
+        assert_eq!(a, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        assert_eq!(m, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC);
+        assert_eq!(attr_flags(&names(&["nodev"])).unwrap().0, MOUNT_ATTR_NODEV);
+        assert!(attr_flags(&names(&["ro"])).is_err());
+    }
 
     fn erofs(r: std::io::Result<()>) -> bool {
         matches!(r, Err(e) if e.kind() == ErrorKind::ReadOnlyFilesystem)

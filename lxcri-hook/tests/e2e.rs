@@ -135,9 +135,14 @@ fn full_run() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(out.stderr.is_empty());
+        // The state with the pid of the container's process as the container sees it: the
+        // topmost process of the hook's mount namespace, here this test (no pid namespace).
+        let state: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(rundir.join("state")).expect("state"))
+                .expect("state JSON");
         assert_eq!(
-            fs::read_to_string(rundir.join("state")).expect("state"),
-            "{\"id\":\"c1\"}"
+            state,
+            serde_json::json!({"id": "c1", "pid": std::process::id()})
         );
         assert_eq!(
             fs::read_link(rootfs.join("dev/ptmx")).expect("ptmx"),

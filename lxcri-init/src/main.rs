@@ -123,7 +123,10 @@ fn run() -> i32 {
     if let Err(e) = container_settings(&config) {
         return fail(exec, &e.to_string(), 1);
     }
-    if let Err(text) = hooks::run_all(&config.start_container_hooks, &config.state_json) {
+    if let Err(text) = hooks::run_all(
+        &config.start_container_hooks,
+        &hooks::state_now(&config.state_json),
+    ) {
         return fail(exec, &text, 1);
     }
     let hand_over = |fd: BorrowedFd<'_>| match &notify {

@@ -266,6 +266,8 @@ impl Runtime {
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),
+            mount_flags: spec::liblxc_mount_flags(spec),
+            cgroup_mount: spec::has_cgroup_mount(spec),
             root_readonly: spec
                 .root()
                 .as_ref()

@@ -28,6 +28,15 @@ pub struct HookConfig {
     /// Destinations of mounts with the `rro` option: made read-only with all their submounts.
     #[serde(default)]
     pub recursive_readonly: Vec<String>,
+    /// (destination, flags, with every mount below): the spec's `nosuid`/`nodev`/`noexec` on the
+    /// `/dev` and cgroup mounts, which liblxc mounts without them.
+    #[serde(default)]
+    pub mount_flags: Vec<(String, Vec<String>, bool)>,
+    /// The spec mounts cgroups at /sys/fs/cgroup: make the directories of liblxc's tmpfs that lead
+    /// to the container's own cgroups searchable (liblxc makes them mode 0000, which only a
+    /// process with CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH can pass).
+    #[serde(default)]
+    pub cgroup_mount: bool,
     /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
     #[serde(default)]
     pub root_readonly: bool,

@@ -722,6 +722,114 @@ pub fn ns_link(pid: i32, ns: &str) -> String {
         .into_owned()
 }
 
+/// The static conformance checker (`make checker` builds it): `CHECKER` or the workspace's
+/// `build/test/lxcri-checker`.
+pub fn checker_binary() -> PathBuf {
+    match std::env::var_os("CHECKER") {
+        Some(c) if !c.is_empty() => PathBuf::from(c),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/test/lxcri-checker"),
+    }
+}
+
+/// Where the checker and its copy of the config live inside the container.
+pub const CHECKER_DIR: &str = "/lxcri-checker";
+
+/// The namespace types the checker compares with the host's (`lxcri-checker/host-ns/<type>`).
+pub const NS_TYPES: &[(&str, &str)] = &[
+    ("pid", "pid"),
+    ("network", "net"),
+    ("ipc", "ipc"),
+    ("uts", "uts"),
+    ("mount", "mnt"),
+    ("cgroup", "cgroup"),
+    ("user", "user"),
+    ("time", "time"),
+];
+
+/// What a checker run reported.
+pub struct CheckerRun {
+    pub out: Out,
+}
+
+impl CheckerRun {
+    /// The report lines (the checker's stdout).
+    pub fn lines(&self) -> Vec<&str> {
+        self.out.stdout.lines().collect()
+    }
+
+    /// Panics with the whole report unless the checker exited 0 and reported `ok <area>: <what>`
+    /// for every entry of `must` (a prefix of what follows `ok `), so a test fails when a check it
+    /// relies on did not run at all.
+    pub fn assert_ok(&self, must: &[&str]) -> &Self {
+        assert!(
+            self.out.success(),
+            "the checker found differences (or could not run): {}",
+            self.out
+        );
+        for m in must {
+            assert!(
+                self.lines()
+                    .iter()
+                    .any(|l| l.strip_prefix("ok ").is_some_and(|r| r.starts_with(m))),
+                "no `ok {m}` in the checker's report: {}",
+                self.out
+            );
+        }
+        self
+    }
+}
+
+impl Bundle {
+    /// Makes the checker the container's process: `/lxcri-checker/lxcri-checker
+    /// /lxcri-checker/config.json extra...`, and records the host's namespaces as annotations.
+    pub fn use_checker(&mut self, extra: &[&str]) -> &mut Self {
+        let mut args = vec![
+            format!("{CHECKER_DIR}/lxcri-checker"),
+            format!("{CHECKER_DIR}/config.json"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        self.config["process"]["args"] = json!(args);
+        if !self.config["annotations"].is_object() {
+            self.config["annotations"] = json!({});
+        }
+        for (ty, name) in NS_TYPES {
+            if let Ok(l) = fs::read_link(format!("/proc/self/ns/{name}")) {
+                self.config["annotations"][format!("lxcri-checker/host-ns/{ty}")] =
+                    json!(l.to_string_lossy());
+            }
+        }
+        self
+    }
+
+    /// Writes config.json and copies it and the checker binary into `rootfs/lxcri-checker/`.
+    pub fn install_checker(&self) {
+        self.write_config();
+        let dir = self.rootfs().join(CHECKER_DIR.trim_start_matches('/'));
+        fs::create_dir_all(&dir).expect("create rootfs/lxcri-checker");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod checker dir");
+        let bin = checker_binary();
+        fs::copy(&bin, dir.join("lxcri-checker"))
+            .unwrap_or_else(|e| panic!("copy {} (run `make checker`): {e}", bin.display()));
+        fs::copy(self.path().join("config.json"), dir.join("config.json"))
+            .expect("copy config.json into the rootfs");
+    }
+
+    /// `run --bundle B ID` with the checker as the process (see [`Bundle::use_checker`]); the
+    /// runtime exits with the checker's status.
+    pub fn run_checker(&mut self, rt: &Runtime) -> CheckerRun {
+        if self.config["process"]["args"][0] != format!("{CHECKER_DIR}/lxcri-checker") {
+            self.use_checker(&[]);
+        }
+        self.install_checker();
+        let id = unique_id("check");
+        rt.track(&id);
+        let path = self.path().to_string_lossy().into_owned();
+        CheckerRun {
+            out: rt.run(&["run", "--bundle", &path, &id]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,13 @@
-//! OCI hooks that run in the runtime's namespaces: prestart, createRuntime, poststart, poststop,
-//! in that order, each with the state on stdin.
+//! OCI hooks: the four kinds that run in the runtime's namespaces (prestart, createRuntime,
+//! poststart, poststop) in order with the state on stdin; createContainer and startContainer in
+//! the container's namespaces; args, env and timeout; the failure rules of each kind
+//! (config.md "POSIX-platform Hooks").
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use lxcri_tests::{unique_id, Bundle, Runtime};
+use lxcri_tests::{ns_link, unique_id, Bundle, Runtime};
 use serde_json::{json, Value};
 
 #[test]
@@ -73,6 +77,224 @@ fn failing_create_runtime_hook_fails_create_and_cleans_up() {
         !out.success(),
         "create with a failing createRuntime hook: {out}"
     );
+    assert!(
+        rt.leftovers().is_empty(),
+        "left in --root: {:?}",
+        rt.leftovers()
+    );
+}
+
+/// Writes an executable `#!/bin/sh` script with `body` into `dir`.
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write hook script");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod hook");
+    p
+}
+
+/// `key=value` lines of a hook's log.
+fn fields(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn field<'a>(f: &'a [(String, String)], key: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {key}= in the hook log: {f:?}"))
+}
+
+/// createContainer runs in the container's namespaces before pivot_root (its path resolves in
+/// the runtime's mount namespace), startContainer inside the container after `start` and before
+/// the process (its path resolves in the container); both get the state on stdin.
+#[test]
+fn container_namespace_hooks() {
+    let rt = Runtime::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("create.log");
+    let record = "for n in mnt net uts ipc; do echo \"$n=$(readlink /proc/self/ns/$n)\"; done; \
+                  echo \"state=$(cat)\"";
+    let create = script(
+        tmp.path(),
+        "create.sh",
+        &format!("({record}) > {}", log.display()),
+    );
+    let mut b = Bundle::sh("test -e /tmp/start.log && echo process-ran-after-startContainer");
+    b.config["hooks"] = json!({
+        "createContainer": [{"path": create.to_string_lossy()}],
+        "startContainer": [{"path": "/bin/sh",
+                            "args": ["sh", "-c", format!("({record}) > /tmp/start.log")]}],
+    });
+    let id = unique_id("cthooks");
+    rt.create(&b, &id).ok();
+    let pid = b.pid();
+    let created = fields(&std::fs::read_to_string(&log).expect("createContainer ran at create"));
+    for ns in ["mnt", "net", "uts", "ipc"] {
+        assert_eq!(
+            field(&created, ns),
+            ns_link(pid, ns),
+            "createContainer in the container's {ns} namespace"
+        );
+    }
+    let st: Value = serde_json::from_str(field(&created, "state")).expect("state JSON");
+    assert_eq!(st["id"], id.as_str(), "createContainer state: {st}");
+    assert_eq!(st["pid"], 1, "createContainer state.pid: {st}");
+    let start_log = b.rootfs().join("tmp/start.log");
+    assert!(
+        !start_log.exists(),
+        "startContainer must not run before start"
+    );
+
+    rt.start(&id).ok();
+    rt.wait_status(&id, "stopped");
+    let started = fields(&std::fs::read_to_string(&start_log).expect("startContainer ran"));
+    let st: Value = serde_json::from_str(field(&started, "state")).expect("state JSON");
+    assert_eq!(st["id"], id.as_str(), "startContainer state: {st}");
+    // Hooks in the container's namespaces see the pid as the container sees it: 1 in its new
+    // pid namespace (config.md, "State").
+    assert_eq!(st["pid"], 1, "startContainer state.pid: {st}");
+    // The container's namespaces: the same as createContainer saw.
+    for ns in ["mnt", "net", "uts", "ipc"] {
+        assert_eq!(
+            field(&started, ns),
+            field(&created, ns),
+            "startContainer {ns}"
+        );
+    }
+    assert_eq!(b.stdout(), "process-ran-after-startContainer\n");
+    rt.delete(&id).ok();
+}
+
+/// A hook gets its args (args[0] as argv0) and exactly its env, nothing of the runtime's.
+#[test]
+fn hook_args_and_env() {
+    let rt = Runtime::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let log = tmp.path().join("log");
+    let mut b = Bundle::new(&["true"]);
+    b.config["hooks"] = json!({"createRuntime": [{
+        "path": "/bin/sh",
+        "args": ["sh", "-c", format!("{{ echo \"argv0=$0\"; echo \"one=$1\"; echo \"two=$2\"; \
+                  echo \"count=$#\"; /usr/bin/env; }} > {}", log.display()),
+                 "my-argv0", "one", "two words"],
+        "env": ["FOO=bar", "ONLY=this one"],
+    }]});
+    let id = unique_id("hookargs");
+    rt.run_to_end(&b, &id);
+    let text = std::fs::read_to_string(&log).expect("hook log");
+    let f = fields(&text);
+    assert_eq!(field(&f, "argv0"), "my-argv0", "{text}");
+    assert_eq!(field(&f, "one"), "one", "{text}");
+    assert_eq!(field(&f, "two"), "two words", "{text}");
+    assert_eq!(field(&f, "count"), "2", "{text}");
+    assert_eq!(field(&f, "FOO"), "bar", "{text}");
+    assert_eq!(field(&f, "ONLY"), "this one", "{text}");
+    // The test process (and so the runtime) has CARGO_* variables; the hook must not.
+    assert!(
+        !f.iter().any(|(k, _)| k.starts_with("CARGO") || k == "HOME"),
+        "runtime env leaked into the hook: {text}"
+    );
+}
+
+/// A hook that runs past its timeout is killed and fails create, which cleans up.
+#[test]
+fn hook_timeout_fails_create() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["true"]);
+    b.config["hooks"] = json!({"prestart": [{"path": "/bin/sleep", "args": ["sleep", "20"],
+                                             "timeout": 1}]});
+    let id = unique_id("hooktimeout");
+    let t0 = Instant::now();
+    let out = rt.create(&b, &id);
+    let took = t0.elapsed();
+    out.fails();
+    assert!(
+        took < Duration::from_secs(10),
+        "create took {took:?} with a 1 s timeout: {out}"
+    );
+    let _ = rt.delete_force(&id);
+    assert!(
+        rt.leftovers().is_empty(),
+        "left in --root: {:?}",
+        rt.leftovers()
+    );
+}
+
+/// No process of the container (its marker file was never written) and nothing in --root.
+fn assert_never_ran(rt: &Runtime, b: &Bundle, id: &str) {
+    let _ = rt.delete_force(id);
+    assert!(
+        !b.rootfs().join("ran").exists(),
+        "the container's process ran"
+    );
+    assert!(
+        rt.leftovers().is_empty(),
+        "left in --root: {:?}",
+        rt.leftovers()
+    );
+}
+
+/// config.md: a failing prestart, createRuntime or createContainer hook fails create and the
+/// container is destroyed.
+#[test]
+fn failing_create_hooks_fail_create() {
+    for kind in ["prestart", "createRuntime", "createContainer"] {
+        let rt = Runtime::new();
+        let mut b = Bundle::new(&["touch", "/ran"]);
+        b.config["hooks"] = json!({ kind: [{"path": "/bin/false"}] });
+        let id = unique_id("failhook");
+        let out = rt.create(&b, &id);
+        assert!(!out.success(), "create with a failing {kind} hook: {out}");
+        let st = rt.run(&["state", &id]);
+        assert!(!st.success(), "{kind}: the container still exists: {st}");
+        assert_never_ran(&rt, &b, &id);
+    }
+}
+
+/// config.md: a failing startContainer hook fails start; the process never runs.
+#[test]
+fn failing_start_container_hook_fails_start() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["touch", "/ran"]);
+    b.config["hooks"] = json!({"startContainer": [{"path": "/bin/false"}]});
+    let id = unique_id("failstart");
+    rt.create(&b, &id).ok();
+    let out = rt.start(&id);
+    assert!(
+        !out.success(),
+        "start with a failing startContainer hook: {out}"
+    );
+    assert_never_ran(&rt, &b, &id);
+}
+
+/// config.md: a failing poststart hook is only a warning: start succeeds, the process runs.
+#[test]
+fn failing_poststart_hook_only_warns() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["touch", "/ran"]);
+    b.config["hooks"] = json!({"poststart": [{"path": "/bin/false"}]});
+    let id = unique_id("failpoststart");
+    rt.create(&b, &id).ok();
+    rt.start(&id).ok();
+    rt.wait_status(&id, "stopped");
+    assert!(b.rootfs().join("ran").exists(), "the process ran");
+    rt.delete(&id).ok();
+}
+
+/// config.md: a failing poststop hook is only a warning: delete succeeds and removes the
+/// container.
+#[test]
+fn failing_poststop_hook_only_warns() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["touch", "/ran"]);
+    b.config["hooks"] = json!({"poststop": [{"path": "/bin/false"}]});
+    let id = unique_id("failpoststop");
+    rt.run_to_end(&b, &id);
+    assert!(b.rootfs().join("ran").exists(), "the process ran");
+    assert!(!rt.run(&["state", &id]).success(), "deleted");
     assert!(
         rt.leftovers().is_empty(),
         "left in --root: {:?}",

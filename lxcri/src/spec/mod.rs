@@ -29,8 +29,8 @@ use crate::layout::{RuntimeDir, INIT, PRIVATE_DIR};
 pub use cgroup_path::cgroup_dir;
 pub use error::SpecError;
 pub use mounts::{
-    escape_fstab, mount_propagation, recursive_readonly_mounts, FilteredOption,
-    MOUNT_OPTION_FILTER, SILENT_DROPS,
+    escape_fstab, has_cgroup_mount, liblxc_mount_flags, mount_propagation,
+    recursive_readonly_mounts, FilteredOption, MOUNT_OPTION_FILTER, SILENT_DROPS,
 };
 pub use namespaces::ns_proc_name;
 

@@ -309,6 +309,55 @@ pub fn recursive_readonly_mounts(spec: &Spec) -> Vec<String> {
         .collect()
 }
 
+/// The per-mount flags (`nosuid`, `nodev`, `noexec`) the spec asks for on the two mounts liblxc
+/// makes its own way: the `/dev` tmpfs (autodev) and the cgroup mount (`lxc.mount.auto`), which
+/// liblxc mounts without them. lxcri-hook adds them: on `/dev` itself, and on `/sys/fs/cgroup`
+/// with every hierarchy below it. `ro` is left to liblxc (`/dev` is filled after the hook).
+pub fn liblxc_mount_flags(spec: &Spec) -> Vec<(String, Vec<String>, bool)> {
+    let mut out = Vec::new();
+    for m in spec.mounts().as_deref().unwrap_or_default() {
+        let dest = Path::new("/").join(m.destination());
+        let typ = m.typ().as_deref().unwrap_or("");
+        let recursive = match (typ, dest.to_str()) {
+            ("tmpfs", Some("/dev")) => false,
+            ("cgroup" | "cgroup2", Some("/sys/fs/cgroup")) => true,
+            _ => continue,
+        };
+        let mut flags: Vec<String> = Vec::new();
+        for o in m.options().as_deref().unwrap_or_default() {
+            let (name, on) = match o.as_str() {
+                "nosuid" | "nodev" | "noexec" => (o.as_str(), true),
+                "suid" => ("nosuid", false),
+                "dev" => ("nodev", false),
+                "exec" => ("noexec", false),
+                _ => continue,
+            };
+            flags.retain(|f| f != name);
+            if on {
+                flags.push(name.to_string());
+            }
+        }
+        if !flags.is_empty() {
+            if let Some(d) = dest.to_str() {
+                out.push((d.to_string(), flags, recursive));
+            }
+        }
+    }
+    out
+}
+
+/// The spec mounts cgroups at /sys/fs/cgroup (which liblxc does with `lxc.mount.auto`).
+pub fn has_cgroup_mount(spec: &Spec) -> bool {
+    spec.mounts()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .any(|m| {
+            matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2"))
+                && Path::new("/").join(m.destination()) == Path::new("/sys/fs/cgroup")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -826,3 +826,31 @@ fn rro_and_propagation_lists_for_hook_and_init() {
         .to_string();
     assert!(a.contains(",ro") && !a.contains("rro"), "{a}");
 }
+
+#[test]
+fn flags_liblxc_leaves_off_the_dev_and_cgroup_mounts() {
+    let s = spec(json!({"mounts": [
+        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+         "options": ["nosuid", "strictatime", "mode=755"]},
+        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+         "options": ["nosuid", "noexec", "nodev", "exec", "relatime", "ro"]},
+        {"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}
+    ]}));
+    assert_eq!(
+        liblxc_mount_flags(&s),
+        vec![
+            ("/dev".to_string(), vec!["nosuid".to_string()], false),
+            (
+                "/sys/fs/cgroup".to_string(),
+                vec!["nosuid".to_string(), "nodev".to_string()],
+                true
+            ),
+        ]
+    );
+    assert!(has_cgroup_mount(&s));
+    let s = spec(json!({"mounts": [
+        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]}
+    ]}));
+    assert!(liblxc_mount_flags(&s).is_empty());
+    assert!(!has_cgroup_mount(&s));
+}
