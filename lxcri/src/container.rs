@@ -184,6 +184,7 @@ impl Runtime {
             init: None,
             armed: true,
         };
+        crate::fault::point("create:after-rundir");
 
         let annotations = spec
             .annotations()
@@ -209,6 +210,7 @@ impl Runtime {
             poststop: hooks.poststop().clone().unwrap_or_default(),
         };
         st.save(&rd.state_file())?;
+        crate::fault::point("create:after-state");
         let creating_state = st.oci(Status::Creating);
         let state_json = serde_json::to_string(&creating_state).unwrap_or_default();
 
@@ -286,8 +288,12 @@ impl Runtime {
             config.push('\n');
         }
         write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
+        if let Some(f) = crate::fault::armed().filter(|f| f.starts_with("init:")) {
+            write_file(&rd.private(crate::fault::FILE), f.as_bytes(), 0o644)?;
+        }
 
-        let listener = UnixListener::bind(rd.private(layout::INIT_SOCKET))
+        let (sock_name, _sock_dir) = socket_name(&rd.private(layout::INIT_SOCKET))?;
+        let listener = UnixListener::bind(&sock_name)
             .map_err(|e| Error::io("cannot listen on init.sock", e))?;
         nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
             .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
@@ -314,6 +320,7 @@ impl Runtime {
 
         // Fds above the preserved ones must not reach the container.
         close_range_cloexec(3 + opts.preserve_fds);
+        crate::fault::point("create:before-monitor");
 
         let monitor = Command::new(&start_bin)
             .arg(id.as_str())
@@ -332,6 +339,7 @@ impl Runtime {
         st.monitor = ProcIdent::of_pid(monitor_pid);
         st.save(&rd.state_file())?;
         debug!(monitor_pid, "monitor started");
+        crate::fault::point("create:after-monitor");
 
         let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
         let init_pid = received
@@ -341,6 +349,7 @@ impl Runtime {
             .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
         cleanup.init = Some(init);
         debug!(init_pid, "init ready");
+        crate::fault::point("create:after-ready");
         write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
@@ -354,16 +363,19 @@ impl Runtime {
             let _ = monitor_fd.send(libc::SIGKILL);
             let _ = m.wait();
         }
+        crate::fault::point("create:after-monitor-killed");
         remove_monitor_cgroups(&cgroup_layout, &monitor_cgroup_dir(id));
 
         if let Some(p) = &opts.pid_file {
             write_pid_file(p, init_pid)?;
         }
+        crate::fault::point("create:after-pid-file");
         st.phase = Phase::Created;
         st.creator = None;
         st.monitor = None;
         st.init = Some(init);
         st.save(&rd.state_file())?;
+        crate::fault::point("create:after-created");
         let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
         cleanup.armed = false;
         Ok(())
@@ -406,13 +418,16 @@ impl Runtime {
                 Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
                 _ => Error::io("cannot open start fifo", e),
             })?;
+        crate::fault::point("start:before-release");
         use std::io::Write;
         start_fifo
             .write_all(&[0])
             .map_err(|e| Error::io("cannot release init", e))?;
         drop(start_fifo);
+        crate::fault::point("start:after-release");
 
         wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
+        crate::fault::point("start:after-exec");
         let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
 
         let state_json = self.state_json(&st, Status::Running);
@@ -496,11 +511,18 @@ impl Runtime {
     pub fn delete(&self, id: &ContainerId, force: bool) -> Result<(), Error> {
         let rd = self.rundir(id);
         if !rd.dir().exists() {
-            return if force {
-                Ok(())
-            } else {
-                Err(Error::NotExist(id.clone()))
-            };
+            if !force {
+                return Err(Error::NotExist(id.clone()));
+            }
+            // A delete that died after removing the directory left liblxc's lock and ours.
+            if rd.lock_file().exists() {
+                let lock = Lock::acquire(&rd.lock_file())?;
+                if !rd.dir().exists() {
+                    remove_liblxc_lock(&rd);
+                    lock.remove_file();
+                }
+            }
+            return Ok(());
         }
         let lock = Lock::acquire(&rd.lock_file())?;
         let st = match State::load(&rd.state_file()) {
@@ -543,9 +565,11 @@ impl Runtime {
                 kill_container(st, cgroups.as_ref())?;
             }
         }
+        crate::fault::point("delete:after-kill");
         if let Some(cg) = &cgroups {
             cg.remove()?;
         }
+        crate::fault::point("delete:after-cgroups");
         // create removes the monitor's cgroups itself; only one that died may have left them.
         if st.as_ref().is_none_or(|s| s.phase == Phase::Creating) {
             let dir = st
@@ -564,8 +588,10 @@ impl Runtime {
                 }
             }
         }
+        crate::fault::point("delete:before-rundir");
         std::fs::remove_dir_all(rd.dir())
             .map_err(|e| Error::io(format!("cannot remove {}", rd.dir().display()), e))?;
+        crate::fault::point("delete:after-rundir");
         remove_liblxc_lock(&rd);
         lock.remove_file();
         Ok(())
@@ -982,6 +1008,33 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
     }
 }
 
+/// A name for the unix socket at `path` that fits in a `sockaddr_un` (107 bytes): the path
+/// itself, or, when it is longer (a long `--root`, id or `--console-socket`), the same file
+/// through `/proc/self/fd/N` of its directory; the returned fd keeps N open while the name is
+/// used.
+pub(crate) fn socket_name(path: &Path) -> Result<(PathBuf, Option<OwnedFd>), Error> {
+    const SUN_PATH_MAX: usize = 107;
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok((path.to_path_buf(), None));
+    };
+    if path.as_os_str().len() <= SUN_PATH_MAX {
+        return Ok((path.to_path_buf(), None));
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let fd: OwnedFd = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .map_err(|e| Error::io(format!("cannot open {}", dir.display()), e))?
+        .into();
+    let short = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd())).join(name);
+    Ok((short, Some(fd)))
+}
+
 /// Hand the pty master to the caller's console socket (runc's protocol: SCM_RIGHTS, the
 /// payload is a name for the terminal).
 pub(crate) fn send_console(
@@ -992,7 +1045,8 @@ pub(crate) fn send_console(
 }
 
 pub(crate) fn connect_console(socket: &Path) -> Result<UnixStream, Error> {
-    UnixStream::connect(socket).map_err(|e| {
+    let (name, _dir) = socket_name(socket)?;
+    UnixStream::connect(&name).map_err(|e| {
         Error::io(
             format!("cannot connect to console socket {}", socket.display()),
             e,
