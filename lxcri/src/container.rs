@@ -288,6 +288,8 @@ impl Runtime {
             config.push('\n');
         }
         write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
+        // liblxc would create its log 0640; it holds the config's values, so it is ours alone.
+        write_file(&rd.lxc_log(), b"", 0o600)?;
         if let Some(f) = crate::fault::armed().filter(|f| f.starts_with("init:")) {
             write_file(&rd.private(crate::fault::FILE), f.as_bytes(), 0o644)?;
         }

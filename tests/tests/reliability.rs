@@ -9,7 +9,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use lxcri_tests::leftovers::{
-    assert_no_child_cgroups_and_remove, cgroups_named, liblxc_locks, mounts_under,
+    assert_no_child_cgroups_and_remove, cgroups_named, fds_under, liblxc_locks, mounts_under,
     processes_mentioning,
 };
 use lxcri_tests::{run_cmd_timeout, runtime, unique_id, Bundle, Out, Runtime, CMD_TIMEOUT};
@@ -93,6 +93,7 @@ fn churn_leaves_nothing_behind() {
         Vec::<PathBuf>::new(),
         "liblxc locks"
     );
+    assert_eq!(fds_under(rt.root()), Vec::<String>::new(), "fds under --root");
     eprintln!("churn: total {:?}", t0.elapsed());
 }
 
