@@ -69,6 +69,8 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) clippy --locked -p lxcri --no-default-features --lib -- -D warnings
+	$(CARGO) clippy --locked -p lxcri -p lxcri-start -p lxcri-init \
+	  --features lxcri/fault-injection,lxcri-start/fault-injection,lxcri-init/fault-injection -- -D warnings
 
 # Test threads get 8 MiB of stack, like a process's main thread: the property tests feed serde
 # JSON nested as deep as its recursion limit, which needs more than the default 2 MiB unoptimised.

@@ -93,7 +93,11 @@ fn churn_leaves_nothing_behind() {
         Vec::<PathBuf>::new(),
         "liblxc locks"
     );
-    assert_eq!(fds_under(rt.root()), Vec::<String>::new(), "fds under --root");
+    assert_eq!(
+        fds_under(rt.root()),
+        Vec::<String>::new(),
+        "fds under --root"
+    );
     eprintln!("churn: total {:?}", t0.elapsed());
 }
 
