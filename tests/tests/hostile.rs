@@ -138,15 +138,18 @@ fn run_hostile(rt: &Runtime, b: &Bundle, what: &str) -> Option<String> {
     let out = rt.create(b, &id);
     if !out.success() {
         assert_failed_cleanly(rt, &out, &id, what);
+        eprintln!("{what}: create refused: {}", out.stderr.trim());
         return None;
     }
     let started = rt.start(&id);
     if !started.success() {
         started.fails();
         assert!(!started.stderr.contains("panicked"), "{what}: {started}");
+        eprintln!("{what}: start refused: {}", started.stderr.trim());
         rt.delete_force(&id).ok();
         return None;
     }
+    eprintln!("{what}: ran");
     rt.wait_status(&id, "stopped");
     let output = b.stdout();
     rt.delete(&id).ok();
@@ -155,6 +158,13 @@ fn run_hostile(rt: &Runtime, b: &Bundle, what: &str) -> Option<String> {
 
 fn assert_failed_cleanly(rt: &Runtime, out: &Out, id: &str, what: &str) {
     out.fails();
+    if lxcri_tests::is_lxcri() {
+        // The reason, not just liblxc's "Script exited with status 1".
+        assert!(
+            !out.stderr.contains("Script exited"),
+            "{what}: says why: {out}"
+        );
+    }
     assert!(!out.stderr.contains("panicked"), "{what}: panic: {out}");
     assert!(!out.stderr.trim().is_empty(), "{what}: says why: {out}");
     assert!(
@@ -412,6 +422,62 @@ fn odd_bundle_pid_file_and_console_paths() {
         one_line_or_ok(&out, &format!("console socket {name:?}"));
         assert!(!rt.root().join(&id).exists(), "console {name:?}: dir left");
     }
+}
+
+/// A bundle deep down a long path (about 3000 bytes) works or fails with one line; a pid file
+/// whose name is longer than NAME_MAX fails with one line and leaves nothing.
+#[test]
+fn long_bundle_and_pid_file_paths() {
+    let rt = Runtime::new();
+    let b = Bundle::sh("echo deep");
+    b.write_config();
+    let mut deep = b.path().to_path_buf();
+    for i in 0..12 {
+        deep.push(format!("{i}{}", "d".repeat(240)));
+    }
+    fs::create_dir_all(&deep).expect("mkdir deep");
+    fs::rename(b.rootfs(), deep.join("rootfs")).expect("move rootfs");
+    fs::rename(b.path().join("config.json"), deep.join("config.json")).expect("move config");
+    let id = unique_id("deep");
+    rt.track(&id);
+    let mut c = rt.command();
+    c.arg("create").arg("--bundle").arg(&deep).arg(&id);
+    let out = run_cmd_timeout(c, CMD_TIMEOUT);
+    one_line_or_ok(&out, "deep bundle");
+    if out.success() {
+        rt.start(&id).ok();
+        rt.wait_status(&id, "stopped");
+        rt.delete(&id).ok();
+    }
+    assert!(
+        !rt.root().join(&id).exists(),
+        "deep bundle: dir left: {out}"
+    );
+
+    let b = Bundle::new(&["sleep", "30"]);
+    b.write_config();
+    let pid_file = b.path().join("p".repeat(300));
+    let id = unique_id("longpid");
+    rt.track(&id);
+    let mut c = rt.command();
+    c.arg("create")
+        .arg("--bundle")
+        .arg(b.path())
+        .arg("--pid-file")
+        .arg(&pid_file)
+        .arg(&id);
+    let out = run_cmd_timeout(c, CMD_TIMEOUT);
+    one_line_or_ok(&out, "pid file name of 300 bytes");
+    out.fails();
+    assert!(
+        !rt.root().join(&id).exists(),
+        "long pid file: dir left: {out}"
+    );
+    assert_eq!(
+        processes_mentioning(&id),
+        vec![],
+        "long pid file: processes left"
+    );
 }
 
 /// A console socket whose path is longer than a sockaddr_un holds still gets the pty master.
