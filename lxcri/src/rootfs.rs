@@ -180,7 +180,12 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig {
+            // LXCRI_FUZZ_CASES: a longer run (`make stress`).
+            cases: std::env::var("LXCRI_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn random_symlink_trees_stay_inside(
