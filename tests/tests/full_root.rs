@@ -140,7 +140,7 @@ fn root_that_fills_up() {
         }
         let line = one_line(&out);
         assert!(
-            line.contains("No space left on device"),
+            line.to_lowercase().contains("no space left on device"),
             "the error says the disk is full: {out}"
         );
         assert_nothing_of(&root, &b2, &id, &cg, &out);
@@ -171,7 +171,10 @@ fn root_that_fills_up() {
     b3.linux()["cgroupsPath"] = json!(cg);
     let out = tiny.create(&b3, &id);
     let line = one_line(&out);
-    assert!(line.contains("No space left on device"), "{out}");
+    assert!(
+        line.to_lowercase().contains("no space left on device"),
+        "{out}"
+    );
     assert_nothing_of(&tiny, &b3, &id, &cg, &out);
     assert_eq!(
         tiny.entries(),
@@ -199,7 +202,10 @@ fn root_that_turns_read_only() {
     b2.linux()["cgroupsPath"] = json!(cg2);
     let out = root.create(&b2, &id2);
     let line = one_line(&out);
-    assert!(line.contains("Read-only file system"), "{out}");
+    assert!(
+        line.to_lowercase().contains("read-only file system"),
+        "{out}"
+    );
     assert_nothing_of(&root, &b2, &id2, &cg2, &out);
     let out = root.run(&["delete", "--force", &id]);
     one_line(&out);
