@@ -39,6 +39,14 @@ impl SmallRoot {
         mount(&["-o", &format!("remount,{opts}")], &self.path);
     }
 
+    /// Like [`SmallRoot::remount`] but without failing (for Drop).
+    fn try_remount(&self, opts: &str) {
+        let _ = Command::new("mount")
+            .args(["-o", &format!("remount,{opts}")])
+            .arg(&self.path)
+            .status();
+    }
+
     fn run(&self, args: &[&str]) -> Out {
         let mut c = Command::new(lxcri_tests::runtime());
         c.arg("--root").arg(&self.path).args(args);
@@ -72,6 +80,12 @@ impl SmallRoot {
 
 impl Drop for SmallRoot {
     fn drop(&mut self) {
+        // A failed test may leave containers: remove them while their state is still here.
+        self.try_remount("rw");
+        let ids = self.run(&["list", "-q"]).stdout;
+        for id in ids.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let _ = self.run(&["delete", "--force", id]);
+        }
         let _ = Command::new("umount").arg("-l").arg(&self.path).status();
     }
 }
