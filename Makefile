@@ -14,7 +14,7 @@ CONTRIB := lxcri.toml crio/10-lxcri.conf containerd/config.toml podman/container
 RUNTIME ?= $(CURDIR)/$(BUILD)/bin/lxcri
 DEB_PACKAGES := lxc lxc-dev libclang-dev clang pkg-config busybox-static libseccomp-dev runc
 
-.PHONY: all deps build checker docs demo test unit integration conformance lint install uninstall clean
+.PHONY: all deps build build-fault checker docs demo test unit integration conformance stress lint install uninstall clean
 # The test targets share host state (cgroups, podman's store, /var/lib/containers): never run them
 # side by side, whatever -j a caller passes.
 .NOTPARALLEL:
@@ -48,6 +48,20 @@ build: deps
 	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init $(BUILD)/libexec/lxcri/
 	$(MAKE) --no-print-directory docs
 
+# The same binaries with the `fault-injection` feature (LXCRI_FAULT=<point> makes a process SIGKILL
+# itself at that point; lxcri/src/fault.rs), in build/fault/, for tests/tests/crash.rs. Only the
+# lxcri crates are compiled again: the dependencies are shared with `build`. Runs before `build`'s
+# own cargo call, which links target/release/ back to the binaries without faults.
+build-fault: deps
+	$(CARGO) build --release --locked -p lxcri -p lxcri-start \
+	  --features lxcri/fault-injection,lxcri-start/fault-injection
+	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked \
+	  -p lxcri-init --features fault-injection --target $(HOST_TARGET) --target-dir target/static
+	install -d $(BUILD)/fault/bin $(BUILD)/fault/libexec/lxcri
+	install -m 0755 target/release/lxcri $(BUILD)/fault/bin/lxcri
+	install -m 0755 target/release/lxcri-start target/release/lxcri-hook $(BUILD)/fault/libexec/lxcri/
+	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init $(BUILD)/fault/libexec/lxcri/
+
 # Man pages (share/man8) and bash/zsh/fish completions (share/completions), generated from the
 # clap definitions by the built binary's hidden `__generate-docs`; well under a second.
 docs:
@@ -61,6 +75,8 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) clippy --locked -p lxcri --no-default-features --lib -- -D warnings
+	$(CARGO) clippy --locked -p lxcri -p lxcri-start -p lxcri-init \
+	  --features lxcri/fault-injection,lxcri-start/fault-injection,lxcri-init/fault-injection -- -D warnings
 
 # Test threads get 8 MiB of stack, like a process's main thread: the property tests feed serde
 # JSON nested as deep as its recursion limit, which needs more than the default 2 MiB unoptimised.
@@ -76,10 +92,20 @@ checker: deps
 
 # Integration and conformance tests: real containers, as root. RUNTIME=/usr/sbin/runc runs the
 # same suite against runc.
-integration: build checker
+integration: build-fault build checker
 	RUNTIME=$(RUNTIME) $(CARGO) test --locked -p lxcri-tests -- --test-threads=2
 
 conformance: integration
+
+# Longer reliability runs (tests/tests/stress.rs, #[ignore]d in `make integration`): 500 containers
+# one after another and 500 eight at a time under `ulimit -n 64`, then nothing may be left; then
+# the property tests of parsing, translation and rootfs resolution with 10000 cases each. About
+# 3 minutes on 2 cores; not part of `make test`; .ci/run runs it after `make test`.
+stress: build
+	RUNTIME=$(RUNTIME) $(CARGO) test --locked -p lxcri-tests --test stress -- --ignored --test-threads=1
+	LXCRI_FUZZ_CASES=10000 RUST_MIN_STACK=8388608 $(CARGO) test --locked -p lxcri --lib -- \
+	  spec::fuzz_tests rootfs::tests::random_symlink_trees_stay_inside
+
 
 # deb-test comes last: it installs the package into /usr for a moment (and purges it); every
 # test before it runs build/bin.

@@ -133,6 +133,21 @@ fn state_with_pid(state_json: &str, pid: Option<i64>) -> String {
 fn main() {
     if let Err(e) = run() {
         eprintln!("lxcri-hook: {e}");
+        log_error(&e);
         std::process::exit(1);
+    }
+}
+
+/// liblxc keeps a hook's output only at its DEBUG level: the error also goes to the container's
+/// lxc.log, where `lxcri create` takes the first ERROR line from to say why the start failed.
+/// (In a user namespace the hook cannot open the host root's log; the error stays on stderr.)
+fn log_error(e: &Error) {
+    use std::io::Write;
+    let Ok(config) = env_path("LXC_CONFIG_FILE") else {
+        return;
+    };
+    let log = config.with_file_name(lxcri::layout::LXC_LOG);
+    if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(log) {
+        let _ = writeln!(f, "lxcri-hook ERROR {e}");
     }
 }

@@ -36,6 +36,10 @@ struct Prepared {
 }
 
 fn run() -> i32 {
+    lxcri::fault::arm_from_file(std::path::Path::new(&layout::in_container(
+        lxcri::fault::FILE,
+    )));
+    lxcri::fault::point("init:before-ready");
     // Connect first, so that every later failure before the start byte reaches create.
     let sock = match UnixStream::connect(layout::in_container(layout::INIT_SOCKET)) {
         Ok(s) => s,
@@ -70,6 +74,7 @@ fn run() -> i32 {
     let hidden = umount2(CONTAINER_DIR, MntFlags::MNT_DETACH)
         .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
     drop(sock);
+    lxcri::fault::point("init:after-ready");
 
     match wait_for_start(&start) {
         Ok(true) => {}
@@ -81,13 +86,17 @@ fn run() -> i32 {
         }
     }
     drop(start);
+    lxcri::fault::point("init:after-start");
+    // Without blocking: a start that died after releasing us left no reader, and the process
+    // must run all the same (the caller asked for it); failures then go to stderr.
     let exec = match openat(
         &dir,
         layout::EXEC_FIFO,
-        OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+        OFlag::O_WRONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
         Mode::empty(),
     ) {
-        Ok(fd) => File::from(fd),
+        Ok(fd) => Some(File::from(fd)),
+        Err(Errno::ENXIO) => None,
         Err(e) => {
             eprintln!("lxcri-init: opening the exec fifo: {e}");
             return 1;
@@ -116,6 +125,7 @@ fn run() -> i32 {
         _ => None,
     };
     drop(dir);
+    lxcri::fault::point("init:before-exec");
 
     if let Err(text) = hidden {
         return fail(exec, &text, 1);
@@ -223,9 +233,15 @@ fn wait_for_start(start: &OwnedFd) -> nix::Result<bool> {
     }
 }
 
-/// Tell start why the process did not run; it reports the text as the error of `start`.
-fn fail(mut exec: File, text: &str, code: i32) -> i32 {
-    // start may have given up already; there is nobody else to tell.
-    let _ = exec.write_all(text.as_bytes());
+/// Tell start why the process did not run; it reports the text as the error of `start`. With
+/// no start listening any more, the caller's stderr is the only place left.
+fn fail(exec: Option<File>, text: &str, code: i32) -> i32 {
+    match exec {
+        // start may have given up already; there is nobody else to tell.
+        Some(mut f) => {
+            let _ = f.write_all(text.as_bytes());
+        }
+        None => eprintln!("lxcri-init: {text}"),
+    }
     code
 }

@@ -44,6 +44,7 @@ fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxcri::lxc::LxcErr
         });
     }
     let c = lxcri::lxc::Container::new(id, lxcpath)?;
+    lxcri::fault::point("monitor:before-start");
     c.configure_foreground();
     let init = format!("{}/{}", lxcri::layout::CONTAINER_DIR, lxcri::layout::INIT);
     c.start(&[&init])

@@ -190,6 +190,7 @@ impl Runtime {
             init: None,
             armed: true,
         };
+        crate::fault::point("create:after-rundir");
 
         let annotations = spec
             .annotations()
@@ -216,6 +217,7 @@ impl Runtime {
             seccomp_listener,
         };
         st.save(&rd.state_file())?;
+        crate::fault::point("create:after-state");
         let creating_state = st.oci(Status::Creating);
         let state_json = serde_json::to_string(&creating_state).unwrap_or_default();
 
@@ -296,8 +298,14 @@ impl Runtime {
         }
         write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
         steps.step("write-rundir");
+        // liblxc would create its log 0640; it holds the config's values, so it is ours alone.
+        write_file(&rd.lxc_log(), b"", 0o600)?;
+        if let Some(f) = crate::fault::armed().filter(|f| f.starts_with("init:")) {
+            write_file(&rd.private(crate::fault::FILE), f.as_bytes(), 0o644)?;
+        }
 
-        let listener = UnixListener::bind(rd.private(layout::INIT_SOCKET))
+        let (sock_name, _sock_dir) = socket_name(&rd.private(layout::INIT_SOCKET))?;
+        let listener = UnixListener::bind(&sock_name)
             .map_err(|e| Error::io("cannot listen on init.sock", e))?;
         nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
             .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
@@ -324,6 +332,7 @@ impl Runtime {
 
         // Fds above the preserved ones must not reach the container.
         close_range_cloexec(3 + opts.preserve_fds);
+        crate::fault::point("create:before-monitor");
 
         let monitor = Command::new(&start_bin)
             .arg(id.as_str())
@@ -343,6 +352,7 @@ impl Runtime {
         st.save(&rd.state_file())?;
         debug!(monitor_pid, "monitor started");
         steps.step("spawn-monitor");
+        crate::fault::point("create:after-monitor");
 
         let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
         let init_pid = received
@@ -353,6 +363,7 @@ impl Runtime {
         cleanup.init = Some(init);
         debug!(init_pid, "init ready");
         steps.step("wait-init");
+        crate::fault::point("create:after-ready");
         write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
@@ -366,17 +377,20 @@ impl Runtime {
             let _ = monitor_fd.send(libc::SIGKILL);
             let _ = m.wait();
         }
+        crate::fault::point("create:after-monitor-killed");
         remove_monitor_cgroups(&cgroup_layout, &monitor_cgroup_dir(id));
         steps.step("stop-monitor");
 
         if let Some(p) = &opts.pid_file {
             write_pid_file(p, init_pid)?;
         }
+        crate::fault::point("create:after-pid-file");
         st.phase = Phase::Created;
         st.creator = None;
         st.monitor = None;
         st.init = Some(init);
         st.save(&rd.state_file())?;
+        crate::fault::point("create:after-created");
         let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
         cleanup.armed = false;
         steps.step("save-state");
@@ -425,12 +439,14 @@ impl Runtime {
             Some(_) => Some(crate::seccomp_agent::NotifySocket::bind(&rd)?),
             None => None,
         };
+        crate::fault::point("start:before-release");
         use std::io::Write;
         start_fifo
             .write_all(&[0])
             .map_err(|e| Error::io("cannot release init", e))?;
         drop(start_fifo);
         steps.step("release-init");
+        crate::fault::point("start:after-release");
 
         if let (Some(sock), Some(agent)) = (&notify, &st.seccomp_listener) {
             let deadline = Instant::now() + START_TIMEOUT;
@@ -449,6 +465,7 @@ impl Runtime {
         }
         drop(notify);
         wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
+        crate::fault::point("start:after-exec");
         let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
         steps.step("wait-exec");
 
@@ -535,11 +552,18 @@ impl Runtime {
     pub fn delete(&self, id: &ContainerId, force: bool) -> Result<(), Error> {
         let rd = self.rundir(id);
         if !rd.dir().exists() {
-            return if force {
-                Ok(())
-            } else {
-                Err(Error::NotExist(id.clone()))
-            };
+            if !force {
+                return Err(Error::NotExist(id.clone()));
+            }
+            // A delete that died after removing the directory left liblxc's lock and ours.
+            if rd.lock_file().exists() {
+                let lock = Lock::acquire(&rd.lock_file())?;
+                if !rd.dir().exists() {
+                    remove_liblxc_lock(&rd);
+                    lock.remove_file();
+                }
+            }
+            return Ok(());
         }
         let mut steps = Steps::new("delete", id);
         let lock = Lock::acquire(&rd.lock_file())?;
@@ -584,10 +608,12 @@ impl Runtime {
                 steps.step("kill");
             }
         }
+        crate::fault::point("delete:after-kill");
         if let Some(cg) = &cgroups {
             cg.remove()?;
         }
         steps.step("remove-cgroups");
+        crate::fault::point("delete:after-cgroups");
         // create removes the monitor's cgroups itself; only one that died may have left them.
         if st.as_ref().is_none_or(|s| s.phase == Phase::Creating) {
             let dir = st
@@ -607,8 +633,10 @@ impl Runtime {
             }
         }
         steps.step("poststop-hooks");
+        crate::fault::point("delete:before-rundir");
         std::fs::remove_dir_all(rd.dir())
             .map_err(|e| Error::io(format!("cannot remove {}", rd.dir().display()), e))?;
+        crate::fault::point("delete:after-rundir");
         remove_liblxc_lock(&rd);
         lock.remove_file();
         steps.step("remove-rundir");
@@ -1027,6 +1055,33 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
     }
 }
 
+/// A name for the unix socket at `path` that fits in a `sockaddr_un` (107 bytes): the path
+/// itself, or, when it is longer (a long `--root`, id or `--console-socket`), the same file
+/// through `/proc/self/fd/N` of its directory; the returned fd keeps N open while the name is
+/// used.
+pub(crate) fn socket_name(path: &Path) -> Result<(PathBuf, Option<OwnedFd>), Error> {
+    const SUN_PATH_MAX: usize = 107;
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok((path.to_path_buf(), None));
+    };
+    if path.as_os_str().len() <= SUN_PATH_MAX {
+        return Ok((path.to_path_buf(), None));
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let fd: OwnedFd = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir)
+        .map_err(|e| Error::io(format!("cannot open {}", dir.display()), e))?
+        .into();
+    let short = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd())).join(name);
+    Ok((short, Some(fd)))
+}
+
 /// Hand the pty master to the caller's console socket (runc's protocol: SCM_RIGHTS, the
 /// payload is a name for the terminal).
 pub(crate) fn send_console(
@@ -1037,7 +1092,8 @@ pub(crate) fn send_console(
 }
 
 pub(crate) fn connect_console(socket: &Path) -> Result<UnixStream, Error> {
-    UnixStream::connect(socket).map_err(|e| {
+    let (name, _dir) = socket_name(socket)?;
+    UnixStream::connect(&name).map_err(|e| {
         Error::io(
             format!("cannot connect to console socket {}", socket.display()),
             e,

@@ -60,15 +60,34 @@ impl Runtime {
         })
     }
 
-    /// Write a stats event to `out` every `interval` until the container stops.
+    /// How many OOM kills the container's memory cgroup has seen (0 without one).
+    fn oom_kills(&self, id: &ContainerId) -> u64 {
+        self.load(id)
+            .ok()
+            .and_then(|(_, st)| cgroups_of(&st).ok().flatten())
+            .map_or(0, |cg| cg.oom_kills())
+    }
+
+    /// Write a stats event to `out` every `interval` until the container stops, and an `oom`
+    /// event (`{"type":"oom","id":...}`, as runc) for every OOM kill in the container from now on.
     pub fn events(
         &self,
         id: &ContainerId,
         interval: Duration,
         out: &mut dyn Write,
     ) -> Result<(), Error> {
+        let mut ooms = self.oom_kills(id);
         loop {
-            let ev = match self.stats_event(id) {
+            let ev = self.stats_event(id);
+            // Checked after the stats, so a kill that stopped the container is still reported
+            // (its cgroup stays until delete).
+            let now = self.oom_kills(id);
+            for _ in ooms..now {
+                let line = serde_json::json!({"type": "oom", "id": id.as_str()}).to_string();
+                write_line(out, &line)?;
+            }
+            ooms = ooms.max(now);
+            let ev = match ev {
                 Ok(ev) => ev,
                 // The container stopped (or was deleted) since the last line: the stream ends.
                 Err(Error::NotRunning(_)) | Err(Error::NotExist(_)) => return Ok(()),
@@ -76,12 +95,16 @@ impl Runtime {
             };
             let line = serde_json::to_string(&ev)
                 .map_err(|e| Error::Usage(format!("cannot encode stats: {e}")))?;
-            writeln!(out, "{line}")
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::io("cannot write events", e))?;
+            write_line(out, &line)?;
             std::thread::sleep(interval);
         }
     }
+}
+
+fn write_line(out: &mut dyn Write, line: &str) -> Result<(), Error> {
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write events", e))
 }
 
 #[cfg(test)]

@@ -399,6 +399,7 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
         ForkResult::Parent { child } => child,
     };
     drop(theirs);
+    crate::fault::point("exec:after-fork");
 
     let mut pid = None;
     let mut master = None;
@@ -449,6 +450,7 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
         }
     }
     drop(listener);
+    crate::fault::point("exec:after-started");
 
     if let Some(path) = &opts.pid_file {
         crate::container::write_pid_file(path, pid.as_raw())?;
@@ -542,6 +544,7 @@ fn join(plan: &Plan, sock: BorrowedFd<'_>) -> Result<(), String> {
         nix::sched::setns(plan.init.as_fd(), plan.ns_mask)
             .map_err(|e| format!("joining the container's namespaces: {e}"))?;
     }
+    crate::fault::point("exec:child-joined");
     // SAFETY: single-threaded (we are a fresh fork of a single-threaded process).
     match unsafe { fork() }.map_err(|e| format!("fork: {e}"))? {
         ForkResult::Child => {

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-/// The longest id we accept; runc has no limit, but ours becomes a directory name and part of
-/// liblxc's abstract socket names, so it must stay well inside NAME_MAX.
-pub const MAX_ID_LEN: usize = 1024;
+/// The longest id we accept; runc has no limit, but ours becomes a directory name, the lock
+/// file `<id>.lock` beside it and liblxc's `.<id>` lock, so it must fit NAME_MAX (255) with the
+/// 5 bytes of `.lock`: a longer id could only fail later with "File name too long".
+pub const MAX_ID_LEN: usize = 250;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdError {
@@ -69,8 +70,9 @@ mod tests {
     #[test]
     fn rejects_bad_ids() {
         assert_eq!(ContainerId::new(""), Err(IdError::Empty));
+        assert_eq!(ContainerId::new(&"a".repeat(251)), Err(IdError::TooLong));
         assert_eq!(ContainerId::new(&"a".repeat(1025)), Err(IdError::TooLong));
-        assert!(ContainerId::new(&"a".repeat(1024)).is_ok());
+        assert!(ContainerId::new(&"a".repeat(250)).is_ok());
         for id in [".", "..", "a/b", "/", "a b", "a\nb", "ä", "a\0b"] {
             assert!(
                 matches!(ContainerId::new(id), Err(IdError::Invalid(_))),

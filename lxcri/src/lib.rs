@@ -4,6 +4,7 @@
 //! finishing) are what the static `lxcri-init` and `lxcri-hook` link; everything else needs liblxc.
 
 pub mod default_spec;
+pub mod fault;
 pub mod hook_proto;
 pub mod hooks;
 pub mod id;

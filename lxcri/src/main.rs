@@ -412,10 +412,24 @@ fn main() -> ExitCode {
             if to_file {
                 tracing::error!("{msg}");
             }
-            eprintln!("lxcri: {msg}");
+            eprintln!("lxcri: {}", one_line(&msg));
             ExitCode::from(1)
         }
     }
+}
+
+/// An error as one line: control characters (a newline in a path, an escape sequence in an id)
+/// are shown escaped, so callers that read one line of stderr get all of it.
+fn one_line(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for c in msg.trim_end().chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The logging flags (`--log`, `--log-format`, `--log-level`, `--debug`), found without clap.
@@ -742,7 +756,7 @@ fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
             if to_file {
                 tracing::error!("{e}");
             }
-            eprintln!("lxcri: {e}");
+            eprintln!("lxcri: {}", one_line(&e.to_string()));
             Ok(e.exit_code())
         }
         Err(e) => Err(Failure(e.to_string())),

@@ -140,4 +140,83 @@ mod tests {
         let err = resolve_in_rootfs(t.path(), Path::new("/a/x")).unwrap_err();
         assert!(matches!(err, SpecError::SymlinkLoop { .. }), "{err}");
     }
+
+    // ---- property: random symlink trees never resolve out of the rootfs ----
+
+    use proptest::prelude::*;
+
+    /// Symlink targets: absolute, relative, climbing, looping, host paths.
+    fn target() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "/",
+            "/etc",
+            "..",
+            "../..",
+            "../../../../etc",
+            "a",
+            "b/c",
+            "./a",
+            "/a/../..",
+            "c/../../x",
+            "/proc/self/root",
+            "b",
+            "//a//b",
+            "a/.",
+            "../a/b/../../..",
+        ])
+        .prop_map(String::from)
+    }
+
+    fn name() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec!["a", "b", "c", "a/b", "b/c", "c/a"]).prop_map(String::from)
+    }
+
+    fn dest() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec!["a", "b", "c", "..", ".", "x", "etc"]),
+            0..6,
+        )
+        .prop_map(|v| format!("/{}", v.join("/")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            // LXCRI_FUZZ_CASES: a longer run (`make stress`).
+            cases: std::env::var("LXCRI_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_symlink_trees_stay_inside(
+            links in proptest::collection::vec((name(), target()), 0..6),
+            dirs in proptest::collection::vec(name(), 0..3),
+            dest in dest(),
+        ) {
+            let t = tempfile::tempdir().unwrap();
+            let root = t.path().join("rootfs");
+            std::fs::create_dir(&root).unwrap();
+            for d in &dirs {
+                let _ = std::fs::create_dir_all(root.join(d));
+            }
+            for (n, tgt) in &links {
+                if let Some(parent) = root.join(n).parent() {
+                    let _ = std::fs::create_dir_all(parent);
+                }
+                let _ = symlink(tgt, root.join(n));
+            }
+            if let Ok(p) = resolve_in_rootfs(&root, Path::new(&dest)) {
+                // Only plain names, and every prefix that exists is a real directory or file of
+                // the rootfs, never a symlink: the path cannot lead out of it.
+                let mut here = root.clone();
+                for c in p.components() {
+                    prop_assert!(matches!(c, Component::Normal(_)), "{dest} -> {p:?}");
+                    here.push(c);
+                    if let Ok(m) = std::fs::symlink_metadata(&here) {
+                        prop_assert!(!m.file_type().is_symlink(), "{dest} -> {p:?}: {here:?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -29,7 +29,9 @@ impl NotifySocket {
         let path = rd.private(layout::NOTIFY_SOCKET);
         // A leftover of a start that died half way.
         let _ = std::fs::remove_file(&path);
-        let listener = UnixListener::bind(&path)
+        // A deep --root or a long id makes the path longer than sun_path takes.
+        let (name, _dir) = crate::container::socket_name(&path)?;
+        let listener = UnixListener::bind(&name)
             .map_err(|e| Error::io(format!("cannot bind {}", path.display()), e))?;
         // Init may run as the container's root, another host uid; the peer check below, not
         // the mode, decides who is heard.

@@ -4,6 +4,8 @@
 //! bundle on disk and a `--root` of their own. `RUNTIME` selects the binary (e.g. `/usr/sbin/runc`);
 //! without it the workspace's `build/bin/lxcri` is used.
 
+pub mod leftovers;
+
 use serde_json::{json, Value};
 use std::fmt;
 use std::fs::{self, File};

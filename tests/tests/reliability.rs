@@ -8,97 +8,12 @@ use std::process::Command;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use lxcri_tests::leftovers::{
+    assert_no_child_cgroups_and_remove, cgroups_named, fds_under, liblxc_locks, mounts_under,
+    processes_mentioning,
+};
 use lxcri_tests::{run_cmd_timeout, runtime, unique_id, Bundle, Out, Runtime, CMD_TIMEOUT};
 use serde_json::json;
-
-/// Processes whose command line mentions `needle`, other than the test itself.
-fn processes_mentioning(needle: &str) -> Vec<(i32, String)> {
-    let me = std::process::id() as i32;
-    let mut found = Vec::new();
-    for e in fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        let Ok(raw) = fs::read(format!("/proc/{pid}/cmdline")) else {
-            continue;
-        };
-        let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
-        if cmd.contains(needle) {
-            found.push((pid, cmd));
-        }
-    }
-    found
-}
-
-/// Mount points (field 5 of /proc/self/mountinfo) under `dir`.
-fn mounts_under(dir: &Path) -> Vec<String> {
-    let dir = dir.to_string_lossy().into_owned();
-    fs::read_to_string("/proc/self/mountinfo")
-        .expect("read mountinfo")
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(4).map(String::from))
-        .filter(|m| m == &dir || m.starts_with(&format!("{dir}/")))
-        .collect()
-}
-
-/// Every cgroup hierarchy of the host: /sys/fs/cgroup itself (v2) and its subdirectories (v1 and
-/// the unified one of a hybrid host).
-fn hierarchies() -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
-    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
-        dirs.extend(
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir() && p.join("cgroup.procs").exists()),
-        );
-    }
-    dirs
-}
-
-/// `<hierarchy>/<rel>` that exist.
-fn cgroups_named(rel: &str) -> Vec<PathBuf> {
-    hierarchies()
-        .into_iter()
-        .map(|h| h.join(rel.trim_start_matches('/')))
-        .filter(|d| d.exists())
-        .collect()
-}
-
-/// Asserts that no hierarchy has a subdirectory under `parent`, then removes `parent` everywhere.
-fn assert_no_child_cgroups_and_remove(parent: &str) {
-    let mut left = Vec::new();
-    for d in cgroups_named(parent) {
-        for e in fs::read_dir(&d).expect("read cgroup dir").flatten() {
-            if e.path().is_dir() {
-                left.push(e.path());
-            }
-        }
-    }
-    for d in cgroups_named(parent) {
-        let _ = fs::remove_dir(&d);
-    }
-    assert!(left.is_empty(), "cgroups left behind: {left:?}");
-}
-
-/// What liblxc keeps under /run/lxc/lock for the lxcpath `root`.
-fn liblxc_locks(root: &Path) -> Vec<PathBuf> {
-    let dir = Path::new("/run/lxc/lock").join(root.strip_prefix("/").unwrap_or(root));
-    let mut found = Vec::new();
-    let mut todo = vec![dir];
-    while let Some(d) = todo.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            if e.path().is_dir() {
-                todo.push(e.path());
-            }
-            found.push(e.path());
-        }
-    }
-    found
-}
 
 /// Everything in `--root` that is not a `*.lock` file.
 fn root_entries(rt: &Runtime) -> Vec<String> {
@@ -177,6 +92,11 @@ fn churn_leaves_nothing_behind() {
         liblxc_locks(rt.root()),
         Vec::<PathBuf>::new(),
         "liblxc locks"
+    );
+    assert_eq!(
+        fds_under(rt.root()),
+        Vec::<String>::new(),
+        "fds under --root"
     );
     eprintln!("churn: total {:?}", t0.elapsed());
 }

@@ -310,6 +310,17 @@ impl CgroupPaths {
         s
     }
 
+    /// How many processes the OOM killer has killed in the container's memory cgroup
+    /// (`oom_kill` of memory.events on v2, of memory.oom_control on v1).
+    pub fn oom_kills(&self) -> u64 {
+        let file = match (self.mode, self.v1.get("memory"), &self.v2) {
+            (Mode::V1 | Mode::Hybrid, Some(d), _) => d.join("memory.oom_control"),
+            (_, _, Some(d)) => d.join("memory.events"),
+            _ => return 0,
+        };
+        keyed(&file).get("oom_kill").copied().unwrap_or(0)
+    }
+
     fn v1_stats(&self, s: &mut Stats) {
         if let Some(d) = self.v1.get("cpuacct") {
             let u = &mut s.cpu.usage;

@@ -982,7 +982,12 @@ fn crio_config_joins_namespaces_and_uses_a_systemd_cgroup() {
 
 // ---- properties ----
 
+/// `cases`, or `LXCRI_FUZZ_CASES` for a longer run (`make stress`).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("LXCRI_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: None,

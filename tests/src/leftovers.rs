@@ -1,0 +1,145 @@
+//! What a container may leave on the host, looked up from outside: processes, mounts, cgroup
+//! directories in every hierarchy, liblxc's lock files, open fds. Shared by the reliability,
+//! crash and stress tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Processes whose command line mentions `needle`, other than the test itself.
+pub fn processes_mentioning(needle: &str) -> Vec<(i32, String)> {
+    let me = std::process::id() as i32;
+    let mut found = Vec::new();
+    for e in fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(raw) = fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if cmd.contains(needle) {
+            found.push((pid, cmd));
+        }
+    }
+    found
+}
+
+/// Mount points (field 5 of /proc/self/mountinfo) at or under `dir`.
+pub fn mounts_under(dir: &Path) -> Vec<String> {
+    let dir = dir.to_string_lossy().into_owned();
+    fs::read_to_string("/proc/self/mountinfo")
+        .expect("read mountinfo")
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(4).map(String::from))
+        .filter(|m| m == &dir || m.starts_with(&format!("{dir}/")))
+        .collect()
+}
+
+/// Every cgroup hierarchy of the host: /sys/fs/cgroup itself (v2) and its subdirectories (v1 and
+/// the unified one of a hybrid host).
+pub fn hierarchies() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
+    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
+        dirs.extend(
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() && p.join("cgroup.procs").exists()),
+        );
+    }
+    dirs
+}
+
+/// `<hierarchy>/<rel>` that exist.
+pub fn cgroups_named(rel: &str) -> Vec<PathBuf> {
+    hierarchies()
+        .into_iter()
+        .map(|h| h.join(rel.trim_start_matches('/')))
+        .filter(|d| d.exists())
+        .collect()
+}
+
+/// Subdirectories of `parent` in any hierarchy.
+pub fn child_cgroups(parent: &str) -> Vec<PathBuf> {
+    let mut left = Vec::new();
+    for d in cgroups_named(parent) {
+        for e in fs::read_dir(&d).expect("read cgroup dir").flatten() {
+            if e.path().is_dir() {
+                left.push(e.path());
+            }
+        }
+    }
+    left
+}
+
+/// Asserts that no hierarchy has a subdirectory under `parent`, then removes `parent` everywhere.
+pub fn assert_no_child_cgroups_and_remove(parent: &str) {
+    let left = child_cgroups(parent);
+    remove_cgroups(parent);
+    assert!(left.is_empty(), "cgroups left behind: {left:?}");
+}
+
+/// Removes the (empty) cgroup `rel` in every hierarchy; what cannot be removed stays.
+pub fn remove_cgroups(rel: &str) {
+    for d in cgroups_named(rel) {
+        let _ = fs::remove_dir(&d);
+    }
+}
+
+/// What liblxc keeps under /run/lxc/lock for the lxcpath `root`.
+pub fn liblxc_locks(root: &Path) -> Vec<PathBuf> {
+    let dir = Path::new("/run/lxc/lock").join(root.strip_prefix("/").unwrap_or(root));
+    let mut found = Vec::new();
+    let mut todo = vec![dir];
+    while let Some(d) = todo.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+            found.push(e.path());
+        }
+    }
+    found
+}
+
+/// Open fds of any process (the test's own included) that point at or under `dir`, as
+/// `pid: target`.
+pub fn fds_under(dir: &Path) -> Vec<String> {
+    let dir = dir.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    for e in fs::read_dir("/proc").expect("read /proc").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.parse::<i32>().is_err() {
+            continue;
+        }
+        let Ok(fds) = fs::read_dir(e.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(t) = fs::read_link(fd.path()) {
+                let t = t.to_string_lossy().into_owned();
+                if t == dir || t.starts_with(&format!("{dir}/")) {
+                    found.push(format!("{name}: {t}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn alive(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .unwrap_or("");
+            state != "Z" && state != "X"
+        }
+        Err(_) => false,
+    }
+}
