@@ -275,6 +275,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 fn main() -> ExitCode {
     // The log file must exist even when the arguments are bad, so look for --log by hand first.
     let args: Vec<String> = std::env::args().collect();
+    if let Some(code) = fast_state(&args) {
+        return code;
+    }
     let (log, format, debug) = early_log_args(&args);
     let to_file = log.is_some();
     if let Err(e) = logging::init(log.as_deref(), format, debug) {
@@ -308,6 +311,34 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `lxcri --root R state ID`, the form supervisors poll with, without clap: building and parsing
+/// the command line is half of what `state` costs (docs/benchmarks.md, "Profile"). Only this exact
+/// form, with the root given explicitly (so no default, environment or configuration is
+/// involved); anything else, and any error, returns None and goes the normal way, which then
+/// parses, logs and reports exactly as always (state only reads, so doing it twice is harmless).
+fn fast_state(args: &[String]) -> Option<ExitCode> {
+    let (root, id) = match args.get(1..)? {
+        [flag, root, cmd, id] if flag == "--root" && cmd == "state" => (root.as_str(), id),
+        [flag, cmd, id] if cmd == "state" => (flag.strip_prefix("--root=")?, id),
+        _ => return None,
+    };
+    let rt = Runtime {
+        root: std::path::absolute(root).ok()?,
+        libexec: PathBuf::new(),
+        systemd_cgroup: false,
+        debug: false,
+    };
+    let st = rt.state(&ContainerId::new(id).ok()?).ok()?;
+    let json = serde_json::to_string_pretty(&st).ok()?;
+    Some(match writeln!(std::io::stdout().lock(), "{json}") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lxcri: {e}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 fn early_log_args(args: &[String]) -> (Option<PathBuf>, LogFormat, bool) {
