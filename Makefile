@@ -37,23 +37,31 @@ deps:
 	$(call install-missing,$(DEB_PACKAGES))
 
 # Release binaries laid out as they are installed: bin/lxcri and libexec/lxcri/*.
-# lxcri-init is built on its own, statically linked (it runs inside the container).
+# Only lxcri-start (liblxc's monitor) links liblxc, dynamically. lxcri, lxcri-init and lxcri-hook
+# are static, non-PIE executables (libseccomp from its .a): no dynamic loader, no relocations and
+# no shared libraries to map, which is most of a short command's time and memory
+# (docs/benchmarks.md, "Profile"). lxcri-init must be static anyway: it runs inside the container.
+STATIC_RUSTFLAGS := -C target-feature=+crt-static -C relocation-model=static
 build: deps
-	$(CARGO) build --release --locked
-	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked \
-	  -p lxcri-init --target $(HOST_TARGET) --target-dir target/static
+	$(CARGO) build --release --locked -p lxcri-start
+	RUSTFLAGS="$(STATIC_RUSTFLAGS)" $(CARGO) build --release --locked \
+	  -p lxcri-init -p lxcri-hook --target $(HOST_TARGET) --target-dir target/static
+	LIBSECCOMP_LINK_TYPE=static LIBSECCOMP_LIB_PATH=$$(pkg-config --variable=libdir libseccomp) \
+	  RUSTFLAGS="$(STATIC_RUSTFLAGS)" $(CARGO) build --release --locked \
+	  -p lxcri --bin lxcri --target $(HOST_TARGET) --target-dir target/static
 	install -d $(BUILD)/bin $(BUILD)/libexec/lxcri
-	install -m 0755 target/release/lxcri $(BUILD)/bin/lxcri
-	install -m 0755 target/release/lxcri-start target/release/lxcri-hook $(BUILD)/libexec/lxcri/
-	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init $(BUILD)/libexec/lxcri/
+	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri $(BUILD)/bin/lxcri
+	install -m 0755 target/release/lxcri-start $(BUILD)/libexec/lxcri/
+	install -m 0755 target/static/$(HOST_TARGET)/release/lxcri-init \
+	  target/static/$(HOST_TARGET)/release/lxcri-hook $(BUILD)/libexec/lxcri/
 	$(MAKE) --no-print-directory docs
 
 # The same binaries with the `fault-injection` feature (LXCRI_FAULT=<point> makes a process SIGKILL
 # itself at that point; lxcri/src/fault.rs), in build/fault/, for tests/tests/crash.rs. Only the
-# lxcri crates are compiled again: the dependencies are shared with `build`. Runs before `build`'s
-# own cargo call, which links target/release/ back to the binaries without faults.
+# lxcri crates are compiled again: the dependencies are shared with `build`. Dynamically linked
+# (build/bin's are static); runs before `build`, which relinks lxcri-start and lxcri-init without faults.
 build-fault: deps
-	$(CARGO) build --release --locked -p lxcri -p lxcri-start \
+	$(CARGO) build --release --locked -p lxcri -p lxcri-start -p lxcri-hook \
 	  --features lxcri/fault-injection,lxcri-start/fault-injection
 	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked \
 	  -p lxcri-init --features fault-injection --target $(HOST_TARGET) --target-dir target/static

@@ -664,6 +664,25 @@ def render_md(m, res, head, rows, params, resident, elapsed):
     return "\n".join(out) + "\n"
 
 
+# Hand-written sections of the report (the profile of where the time goes) that a new run
+# carries over unchanged: from their heading to the next "## " heading.
+KEPT_SECTIONS = ("## Profile",)
+
+
+def kept_sections(path):
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return ""
+    kept, keep = [], False
+    for line in lines:
+        if line.startswith("## "):
+            keep = line.strip() in KEPT_SECTIONS
+        if keep:
+            kept.append(line)
+    return ("\n" + "\n".join(kept).rstrip() + "\n") if kept else ""
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lxcri", default=os.path.join(REPO, "build/bin/lxcri"))
@@ -758,8 +777,9 @@ def main():
               "width": a.width, "rss_reps": a.rss_reps, "resident": a.resident,
               "load_n": a.load_n, "others": a.others}
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    kept = kept_sections(a.out)
     with open(a.out, "w") as f:
-        f.write(render_md(m, res, head, rows, params, resident, elapsed))
+        f.write(render_md(m, res, head, rows, params, resident, elapsed) + kept)
     print(f"wrote {a.out}")
 
 

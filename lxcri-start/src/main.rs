@@ -1,6 +1,8 @@
 //! liblxc's monitor while `lxcri create` builds a container: `lxcri-start ID LXCPATH CONFIG`.
 //! `create` kills it once the container's init reports ready (DESIGN.md: why the monitor leaves).
 
+mod lxc;
+
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,7 +11,7 @@ fn main() -> ExitCode {
     // `lxcri --version` asks here: the CLI itself does not link liblxc (nor its libselinux,
     // libapparmor, libcap, libpcre2), which keeps every command's memory small.
     if args.get(1).map(String::as_str) == Some("--version") {
-        println!("{}", lxcri::lxc::version());
+        println!("{}", lxc::version());
         return ExitCode::SUCCESS;
     }
     let [_, id, lxcpath, config] = args.as_slice() else {
@@ -35,15 +37,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxcri::lxc::LxcError> {
+fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxc::LxcError> {
     // lxc_container_new loads <lxcpath>/<id>/config by itself; loading it again would apply
     // every list item (mount entries, idmaps) twice.
     if !config.is_file() {
-        return Err(lxcri::lxc::LxcError::LoadConfig {
+        return Err(lxc::LxcError::LoadConfig {
             path: config.display().to_string(),
         });
     }
-    let c = lxcri::lxc::Container::new(id, lxcpath)?;
+    let c = lxc::Container::new(id, lxcpath)?;
     lxcri::fault::point("monitor:before-start");
     c.configure_foreground();
     let init = format!("{}/{}", lxcri::layout::CONTAINER_DIR, lxcri::layout::INIT);

@@ -100,6 +100,8 @@ impl Runtime {
 
     pub fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<(), Error> {
         let started = Instant::now();
+        // liblxc's first cgroup attach waits for an RCU grace period: start it now (cgroup::warm).
+        crate::cgroup::start_warm_attach();
         let mut steps = Steps::new("create", id);
         self.ensure_root()?;
         let rd = self.rundir(id);

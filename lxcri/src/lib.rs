@@ -31,8 +31,6 @@ pub mod lock;
 #[cfg(feature = "runtime")]
 pub mod logging;
 #[cfg(feature = "runtime")]
-pub mod lxc;
-#[cfg(feature = "runtime")]
 pub mod nsfile;
 #[cfg(feature = "runtime")]
 pub mod ops;

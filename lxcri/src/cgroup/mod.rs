@@ -14,11 +14,13 @@ mod paths;
 mod procs;
 mod remove;
 mod stats;
+mod warm;
 
 pub use error::CgroupError;
 pub use freeze::FREEZE_TIMEOUT;
 pub use paths::{parse_proc_cgroup, CgroupPaths, ProcCgroupEntry};
 pub use stats::Stats;
+pub use warm::start_warm_attach;
 
 /// How the host mounts cgroups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -60,6 +60,12 @@ impl CgroupPaths {
     pub fn remove(&self) -> Result<(), CgroupError> {
         let mut first_err = None;
         for top in &self.dirs {
+            // Usually the cgroup is empty and has no sub-cgroups: one rmdir, no directory walk.
+            match std::fs::remove_dir(top) {
+                Ok(()) => continue,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(_) => {}
+            }
             let r = deepest_first(top).and_then(|dirs| dirs.iter().try_for_each(|d| rmdir(d)));
             if let Err(e) = r {
                 first_err.get_or_insert(e);
