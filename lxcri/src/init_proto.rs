@@ -93,27 +93,42 @@ pub fn send_fd(sock: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> std::io::Result<()> 
 
 /// Receive one fd sent by [`send_fd`].
 pub fn recv_fd(sock: BorrowedFd<'_>) -> std::io::Result<OwnedFd> {
-    use std::os::fd::FromRawFd;
     let mut buf = [0u8; 16];
-    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let (_, _, fd) = recv_raw(sock, &mut buf)?;
+    fd.ok_or_else(|| std::io::Error::other("no fd came with the message"))
+}
+
+/// One recvmsg: the bytes read, the sender's pid if credentials came (SO_PASSCRED), and the first
+/// fd that came with it (any further ones are closed).
+fn recv_raw(
+    sock: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> std::io::Result<(usize, Option<i32>, Option<OwnedFd>)> {
+    use std::os::fd::FromRawFd;
+    let mut cmsg = nix::cmsg_space!(UnixCredentials, [RawFd; 2]);
+    let mut iov = [std::io::IoSliceMut::new(buf)];
     let r = socket::recvmsg::<()>(
         sock.as_raw_fd(),
         &mut iov,
         Some(&mut cmsg),
         MsgFlags::MSG_CMSG_CLOEXEC,
     )?;
-    let mut got = None;
+    let mut pid = None;
+    let mut fd = None;
     for c in r.cmsgs()? {
-        if let ControlMessageOwned::ScmRights(fds) = c {
-            for raw in fds {
-                // SAFETY: the kernel just installed this fd in our table; we own it.
-                let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-                got.get_or_insert(owned);
+        match c {
+            ControlMessageOwned::ScmCredentials(cred) => pid = Some(cred.pid()),
+            ControlMessageOwned::ScmRights(fds) => {
+                for raw in fds {
+                    // SAFETY: the kernel just installed this fd in our table; we own it.
+                    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+                    fd.get_or_insert(owned);
+                }
             }
+            _ => {}
         }
     }
-    got.ok_or_else(|| std::io::Error::other("no fd came with the message"))
+    Ok((r.bytes, pid, fd))
 }
 
 /// What create received: the message, the sender's pid as the kernel saw it, and an fd if one came.
@@ -126,36 +141,8 @@ pub struct Received {
 
 /// Receive one message from an accepted socket of a listener that has SO_PASSCRED set.
 pub fn recv_message(sock: BorrowedFd<'_>) -> std::io::Result<Received> {
-    use std::os::fd::FromRawFd;
     let mut buf = vec![0u8; MAX_MSG];
-    let mut cmsg = nix::cmsg_space!(UnixCredentials, [RawFd; 2]);
-    let (n, pid, fd) = {
-        let mut iov = [std::io::IoSliceMut::new(&mut buf)];
-        let r = socket::recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        )?;
-        let mut pid = None;
-        let mut fd = None;
-        for c in r.cmsgs()? {
-            match c {
-                ControlMessageOwned::ScmCredentials(cred) => pid = Some(cred.pid()),
-                ControlMessageOwned::ScmRights(fds) => {
-                    for (i, raw) in fds.into_iter().enumerate() {
-                        // SAFETY: the kernel just installed this fd in our table; we own it.
-                        let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-                        if i == 0 {
-                            fd = Some(owned);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        (r.bytes, pid, fd)
-    };
+    let (n, pid, fd) = recv_raw(sock, &mut buf)?;
     if n == 0 {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
