@@ -43,6 +43,8 @@ pub enum SpecError {
     #[error(transparent)]
     Process(#[from] crate::process::ProcessError),
 
+    #[error("mount {dest:?}: {what} (idmapped mounts) is not supported by this runtime")]
+    IdmappedMount { dest: PathBuf, what: &'static str },
     #[error("mount destination {0:?} must not be the container's root")]
     MountOnRoot(PathBuf),
     #[error("bind mount to {0:?} has no source")]

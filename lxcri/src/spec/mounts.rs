@@ -24,8 +24,6 @@ pub enum FilteredOption {
 pub const MOUNT_OPTION_FILTER: &[(&str, FilteredOption)] = &[
     // OCI/runc extensions without a liblxc equivalent.
     ("tmpcopyup", FilteredOption::Drop),
-    ("idmap", FilteredOption::Drop),
-    ("ridmap", FilteredOption::Drop),
     ("nosymfollow", FilteredOption::Drop),
     ("symfollow", FilteredOption::Drop),
     ("rro", FilteredOption::Replace("ro")),
@@ -119,6 +117,25 @@ fn translate_one(
     }
     let typ = m.typ().as_deref().unwrap_or("");
     let raw_opts: &[String] = m.options().as_deref().unwrap_or_default();
+    // liblxc 5.0.2 has no per-mount idmap for a spec's mounts: refused, never dropped.
+    let idmapped = if m.uid_mappings().is_some() {
+        Some("uidMappings")
+    } else if m.gid_mappings().is_some() {
+        Some("gidMappings")
+    } else if raw_opts
+        .iter()
+        .any(|o| matches!(o.split('=').next(), Some("idmap" | "ridmap")))
+    {
+        Some("the idmap option")
+    } else {
+        None
+    };
+    if let Some(what) = idmapped {
+        return Err(SpecError::IdmappedMount {
+            dest: spec_dest.clone(),
+            what,
+        });
+    }
     let is_bind = typ == "bind" || raw_opts.iter().any(|o| o == "bind" || o == "rbind");
 
     if typ == "tmpfs" && dest == Path::new("dev") {
@@ -389,7 +406,7 @@ mod tests {
             "rrw",
             "create=file",
             "size=1k",
-            "idmap=container",
+            "nosymfollow",
         ]
         .iter()
         .map(|s| s.to_string())

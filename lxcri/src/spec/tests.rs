@@ -341,7 +341,7 @@ fn bind_mounts() {
     let s = spec(json!({"mounts": [
         {"destination": "/data", "type": "bind", "source": "/host/dir", "options": ["rbind", "rro", "nosuid", "rprivate"]},
         {"destination": "/etc/resolv.conf", "type": "none", "source": "/host/resolv.conf", "options": ["bind", "ro"]},
-        {"destination": "/rel", "type": "bind", "source": "data", "options": ["tmpcopyup", "idmap"]},
+        {"destination": "/rel", "type": "bind", "source": "data", "options": ["tmpcopyup"]},
         {"destination": "/with space", "source": "/host/a b", "options": ["rbind", "rw"]},
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosymfollow", "size=1m", "mode=1777"]},
         {"destination": "/x", "type": "ext4", "source": "/dev/sdb1", "options": ["noatime"]}
@@ -363,6 +363,40 @@ fn bind_mounts() {
     assert!(entries[6].starts_with("/run/lxcri/c1/.lxcri "));
     assert!(entries[7].starts_with("/usr/libexec/lxcri/lxcri-init "));
     assert_eq!(entries.len(), 8);
+}
+
+#[test]
+fn idmapped_mounts_are_refused_not_dropped() {
+    let map = json!([{"containerID": 0, "hostID": 1000, "size": 1}]);
+    for (m, what) in [
+        (
+            json!({"destination": "/a", "type": "bind", "source": "/tmp", "options": ["rbind"],
+                "uidMappings": map, "gidMappings": map}),
+            "uidMappings",
+        ),
+        (
+            json!({"destination": "/a", "type": "bind", "source": "/tmp", "options": ["rbind"],
+                "gidMappings": map}),
+            "gidMappings",
+        ),
+        (
+            json!({"destination": "/a", "type": "bind", "source": "/tmp",
+                "options": ["rbind", "idmap"]}),
+            "the idmap option",
+        ),
+        (
+            json!({"destination": "/a", "type": "bind", "source": "/tmp",
+                "options": ["rbind", "ridmap"]}),
+            "the idmap option",
+        ),
+    ] {
+        let e = run_with(&spec(json!({"mounts": [m]})), &v1(), false).unwrap_err();
+        assert!(
+            matches!(&e, SpecError::IdmappedMount { what: w, .. } if *w == what),
+            "{e}"
+        );
+        assert!(e.to_string().contains("\"/a\""), "{e}");
+    }
 }
 
 #[test]
