@@ -616,8 +616,11 @@ impl Runtime {
         }
         steps.step("remove-cgroups");
         crate::fault::point("delete:after-cgroups");
-        // create removes the monitor's cgroups itself; only one that died may have left them.
-        if st.as_ref().is_none_or(|s| s.phase == Phase::Creating) {
+        // create removes the monitor's cgroups itself, but a create that died, or one whose rmdir
+        // met EBUSY for longer than its retries (a loaded host: the killed monitor leaves its
+        // cgroup a moment after it is reaped), leaves them to us; an rmdir of a missing
+        // directory costs next to nothing.
+        {
             let dir = st
                 .as_ref()
                 .map(|s| s.monitor_cgroup_dir.clone())
