@@ -99,19 +99,6 @@ fn mount(args: &[&str], path: &Path) {
     assert!(out.status.success(), "mount {args:?}: {out:?}");
 }
 
-fn one_line(out: &Out) -> String {
-    out.fails();
-    assert!(!out.stderr.contains("panicked"), "panic: {out}");
-    assert!(out.stdout.is_empty(), "nothing on stdout: {out}");
-    let lines: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "one line of error: {out}");
-    lines[0].to_string()
-}
-
 /// Nothing of the failed create `id` (cgroup `cg`) exists.
 fn assert_nothing_of(root: &SmallRoot, b: &Bundle, id: &str, cg: &str, out: &Out) {
     assert!(!root.path.join(id).exists(), "runtime dir left: {out}");
@@ -152,7 +139,7 @@ fn root_that_fills_up() {
             made.push((id, b2));
             continue;
         }
-        let line = one_line(&out);
+        let line = out.fails_with_one_line();
         assert!(
             line.to_lowercase().contains("no space left on device"),
             "the error says the disk is full: {out}"
@@ -184,7 +171,7 @@ fn root_that_fills_up() {
     let mut b3 = Bundle::new(&["sleep", "30"]);
     b3.linux()["cgroupsPath"] = json!(cg);
     let out = tiny.create(&b3, &id);
-    let line = one_line(&out);
+    let line = out.fails_with_one_line();
     assert!(
         line.to_lowercase().contains("no space left on device"),
         "{out}"
@@ -215,14 +202,14 @@ fn root_that_turns_read_only() {
     let mut b2 = Bundle::new(&["sleep", "30"]);
     b2.linux()["cgroupsPath"] = json!(cg2);
     let out = root.create(&b2, &id2);
-    let line = one_line(&out);
+    let line = out.fails_with_one_line();
     assert!(
         line.to_lowercase().contains("read-only file system"),
         "{out}"
     );
     assert_nothing_of(&root, &b2, &id2, &cg2, &out);
     let out = root.run(&["delete", "--force", &id]);
-    one_line(&out);
+    out.fails_with_one_line();
     assert!(
         root.path.join(&id).join("state.json").exists(),
         "state lost: {out}"

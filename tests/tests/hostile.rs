@@ -300,8 +300,11 @@ fn one_line_or_ok(out: &Out, what: &str) {
     assert!(!out.stderr.contains("panicked"), "{what}: panic: {out}");
     if !out.success() {
         out.fails();
-        let lines = out.stderr.lines().filter(|l| !l.trim().is_empty()).count();
-        assert_eq!(lines, 1, "{what}: one line of error: {out}");
+        assert_eq!(
+            out.stderr_lines().len(),
+            1,
+            "{what}: one line of error: {out}"
+        );
     }
 }
 
