@@ -431,6 +431,12 @@ impl Runtime {
             Err(_) => Vec::new(),
         }
     }
+
+    /// Panics unless `--root` holds nothing but lock files; `what` starts the message.
+    pub fn assert_no_leftovers(&self, what: &str) {
+        let left = self.leftovers();
+        assert!(left.is_empty(), "{what}: left in --root: {left:?}");
+    }
 }
 
 impl Drop for Runtime {
@@ -764,6 +770,14 @@ impl CheckerRun {
 }
 
 impl Bundle {
+    /// A bundle whose process is the checker with `extra` arguments (see
+    /// [`Bundle::use_checker`]).
+    pub fn checker(extra: &[&str]) -> Self {
+        let mut b = Bundle::new(&[]);
+        b.use_checker(extra);
+        b
+    }
+
     /// Makes the checker the container's process: `/lxcri-checker/lxcri-checker
     /// /lxcri-checker/config.json extra...`, and records the host's namespaces as annotations.
     pub fn use_checker(&mut self, extra: &[&str]) -> &mut Self {

@@ -8,11 +8,7 @@ use std::fs;
 fn assert_clean_failure(rt: &Runtime, out: &Out) {
     out.fails_with_one_line();
     assert!(rt.list_ids().is_empty(), "nothing listed: {out}");
-    assert!(
-        rt.leftovers().is_empty(),
-        "nothing left in --root: {:?}\n{out}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers(&out.to_string());
 }
 
 #[test]

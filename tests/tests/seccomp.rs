@@ -224,11 +224,7 @@ fn bad_profiles_fail_create_and_leave_nothing() {
             !rt.list_ids().contains(&id),
             "{id} listed after a failed create"
         );
-        assert!(
-            rt.leftovers().is_empty(),
-            "left behind: {:?}",
-            rt.leftovers()
-        );
+        rt.assert_no_leftovers(&id);
     }
 }
 
