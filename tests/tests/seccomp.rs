@@ -309,6 +309,17 @@ mod agent {
             }
         }
 
+        /// A profile that allows everything but hands mkdir (every variant) to this agent, with
+        /// `metadata`.
+        pub fn notify_mkdir(&self, metadata: &str) -> serde_json::Value {
+            serde_json::json!({
+                "defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": self.sock,
+                "listenerMetadata": metadata,
+                "syscalls": [{"names": super::MKDIR, "action": "SCMP_ACT_NOTIFY"}]
+            })
+        }
+
         /// What it saw, once it has served them all.
         pub fn seen(self) -> Vec<Seen> {
             self.thread.join().expect("agent thread")
@@ -392,12 +403,7 @@ fn notify_hands_the_listener_fd_to_the_agent_with_the_state() {
 
     let mut b =
         Bundle::sh("mkdir /tmp/by-agent 2>&1; echo mkdir=$?; test -d /tmp/by-agent || echo absent");
-    b.linux()["seccomp"] = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "listenerPath": agent.sock,
-        "listenerMetadata": "hello agent",
-        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
-    });
+    b.linux()["seccomp"] = agent.notify_mkdir("hello agent");
     let id = unique_id("scmpnotify");
     rt.create(&b, &id).ok();
     let pid = b.pid();
@@ -436,12 +442,7 @@ fn notify_listener_of_an_exec_goes_to_the_agent_too() {
     let agent = agent::Agent::start(2);
 
     let mut b = Bundle::new(&["sleep", "30"]);
-    b.linux()["seccomp"] = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "listenerPath": agent.sock,
-        "listenerMetadata": "exec",
-        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
-    });
+    b.linux()["seccomp"] = agent.notify_mkdir("exec");
     let id = unique_id("scmpnotifyexec");
     rt.create(&b, &id).ok();
     rt.start(&id).ok();
