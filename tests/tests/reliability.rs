@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lxcri_tests::leftovers::{
     assert_no_child_cgroups_and_remove, assert_runtime_left_nothing, cgroups_named, churn,
-    fd_count, liblxc_locks, processes_mentioning,
+    fd_count, liblxc_locks, processes_mentioning, remove_cgroups,
 };
 use lxcri_tests::{run_cmd_timeout, runtime, unique_id, Bundle, Out, Runtime, CMD_TIMEOUT};
 use serde_json::json;
@@ -316,8 +316,6 @@ fn unusable_root_fails_cleanly() {
     let out = run_cmd_timeout(c, CMD_TIMEOUT);
     assert_clean_failure(&out, &b, &id, &cg, &root);
     assert!(!root.exists(), "--root made outside the read-only mount");
-    for d in cgroups_named(&parent) {
-        let _ = fs::remove_dir(&d);
-    }
+    remove_cgroups(&parent);
     eprintln!("badroot: {:?}", t0.elapsed());
 }
