@@ -51,6 +51,8 @@ fn churn_500_serial_and_500_parallel() {
     let my_fds = fd_count(std::process::id());
     let rt = Runtime::new();
     let parent = format!("/lxcri-stress-{}", std::process::id());
+    // The ids of this run (unique_id), not those of a stress run elsewhere on the host.
+    let ids = format!("stress-{}-", std::process::id());
 
     // A container watched by `events` for the whole run.
     let watched = unique_id("watched");
@@ -99,12 +101,12 @@ fn churn_500_serial_and_500_parallel() {
             .iter()
             .flat_map(|d| fs::read_dir(d).into_iter().flatten().flatten())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("stress-"))
+            .filter(|n| n.starts_with(&ids))
             .collect::<Vec<_>>(),
         Vec::<String>::new(),
         "monitor cgroups left"
     );
-    assert_runtime_left_nothing(&rt, &["stress-"], &bundles, "stress");
+    assert_runtime_left_nothing(&rt, &[&ids], &bundles, "stress");
     assert_eq!(
         fd_count(std::process::id()),
         my_fds,
