@@ -93,6 +93,25 @@ impl Out {
         );
         self
     }
+
+    /// The non-empty lines of stderr.
+    pub fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
+    }
+
+    /// The command failed cleanly: no panic, nothing on stdout and exactly one line of error on
+    /// stderr, which it returns.
+    pub fn fails_with_one_line(&self) -> String {
+        self.fails();
+        assert!(!self.stderr.contains("panicked"), "panic: {self}");
+        assert!(self.stdout.is_empty(), "nothing on stdout: {self}");
+        let lines = self.stderr_lines();
+        assert_eq!(lines.len(), 1, "exactly one line of error: {self}");
+        lines[0].to_string()
+    }
 }
 
 impl fmt::Display for Out {
@@ -266,6 +285,26 @@ impl Runtime {
         run_cmd_timeout(c, CMD_TIMEOUT)
     }
 
+    /// `sh -c 'ulimit -S -n N; exec RUNTIME --root R "$@"'` ready for more arguments. Only the
+    /// soft limit: a host whose bounding set lacks CAP_SYS_RESOURCE could not give a container
+    /// its RLIMIT_NOFILE of 1024 under a hard limit of N.
+    pub fn command_with_nofile(&self, n: u32) -> Command {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(format!("ulimit -S -n {n} && exec \"$0\" \"$@\""))
+            .arg(runtime())
+            .arg("--root")
+            .arg(self.root());
+        c
+    }
+
+    /// Runs `RUNTIME --root R args...` under a soft fd limit of `n`, with the default timeout.
+    pub fn run_with_nofile(&self, n: u32, args: &[&str]) -> Out {
+        let mut c = self.command_with_nofile(n);
+        c.args(args);
+        run_cmd_timeout(c, CMD_TIMEOUT)
+    }
+
     /// `create --bundle B --pid-file B/pid ID`, the container's stdout and stderr going to
     /// `B/stdout` and `B/stderr` (see [`Bundle::stdout`]). Writes the bundle's config first.
     pub fn create(&self, bundle: &Bundle, id: &str) -> Out {
@@ -391,6 +430,12 @@ impl Runtime {
                 .collect(),
             Err(_) => Vec::new(),
         }
+    }
+
+    /// Panics unless `--root` holds nothing but lock files; `what` starts the message.
+    pub fn assert_no_leftovers(&self, what: &str) {
+        let left = self.leftovers();
+        assert!(left.is_empty(), "{what}: left in --root: {left:?}");
     }
 }
 
@@ -605,69 +650,12 @@ impl Bundle {
     }
 }
 
-/// Linux capability numbers by name, as in linux/capability.h.
-pub const CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-];
+pub use lxcri_checker::{status_field, CAPS};
 
-/// The bit mask of the named capabilities, as /proc/PID/status shows it (in hex).
+/// The bit mask of the named capabilities, as /proc/PID/status shows it (in hex); panics on an
+/// unknown name.
 pub fn cap_mask(names: &[&str]) -> u64 {
-    names.iter().fold(0, |m, n| {
-        let bit = CAPS
-            .iter()
-            .position(|c| c == n)
-            .unwrap_or_else(|| panic!("unknown capability {n}"));
-        m | (1u64 << bit)
-    })
-}
-
-/// The value of `key:` in a /proc/PID/status-like text.
-pub fn status_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| {
-        l.strip_prefix(key)
-            .and_then(|r| r.strip_prefix(':'))
-            .map(str::trim)
-    })
+    lxcri_checker::cap_mask(names.iter().copied()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// True when `s` looks like an RFC 3339 timestamp (`YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`).
@@ -782,6 +770,14 @@ impl CheckerRun {
 }
 
 impl Bundle {
+    /// A bundle whose process is the checker with `extra` arguments (see
+    /// [`Bundle::use_checker`]).
+    pub fn checker(extra: &[&str]) -> Self {
+        let mut b = Bundle::new(&[]);
+        b.use_checker(extra);
+        b
+    }
+
     /// Makes the checker the container's process: `/lxcri-checker/lxcri-checker
     /// /lxcri-checker/config.json extra...`, and records the host's namespaces as annotations.
     pub fn use_checker(&mut self, extra: &[&str]) -> &mut Self {

@@ -6,21 +6,9 @@ use serde_json::json;
 use std::fs;
 
 fn assert_clean_failure(rt: &Runtime, out: &Out) {
-    out.fails();
-    assert!(!out.stderr.contains("panicked"), "panic: {out}");
-    assert!(out.stdout.is_empty(), "nothing on stdout: {out}");
-    let lines: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "exactly one line of error: {out}");
+    out.fails_with_one_line();
     assert!(rt.list_ids().is_empty(), "nothing listed: {out}");
-    assert!(
-        rt.leftovers().is_empty(),
-        "nothing left in --root: {:?}\n{out}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers(&out.to_string());
 }
 
 #[test]

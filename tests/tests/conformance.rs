@@ -17,8 +17,7 @@ use serde_json::json;
 #[test]
 fn checker_reports_differences_and_its_own_errors() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let b = Bundle::checker(&[]);
     b.install_checker();
     // The copy inside says another hostname than the config the runtime gets.
     let mut other = b.config.clone();
@@ -41,8 +40,7 @@ fn checker_reports_differences_and_its_own_errors() {
     );
     assert!(out.stdout.contains("ok process: args"), "{out}");
 
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.config["process"]["args"][1] = json!(format!("{CHECKER_DIR}/missing.json"));
     let out = b.run_checker(&rt).out;
     assert_eq!(
@@ -58,8 +56,7 @@ fn checker_reports_differences_and_its_own_errors() {
 #[test]
 fn default_config() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&["extra arg", "--flag=x"]);
+    let mut b = Bundle::checker(&["extra arg", "--flag=x"]);
     b.run_checker(&rt).assert_ok(&[
         "process: args",
         "process: env PATH",
@@ -93,8 +90,7 @@ fn default_config() {
 #[test]
 fn process_and_user() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&["a b", "", "ü"]);
+    let mut b = Bundle::checker(&["a b", "", "ü"]);
     b.add_env("EMPTY=");
     b.add_env("WITH_EQUALS=a=b=c");
     b.add_env("SPACES=two  spaces");
@@ -121,8 +117,7 @@ fn process_and_user() {
 #[test]
 fn rlimits_capabilities_oom_score_adj() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.process()["rlimits"] = json!([
         {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 2048},
         {"type": "RLIMIT_CORE", "soft": 0, "hard": u64::MAX},
@@ -159,8 +154,7 @@ fn rlimits_capabilities_oom_score_adj() {
 #[test]
 fn capabilities_of_a_user_and_none() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.process()["user"] = json!({"uid": 1000, "gid": 1000});
     b.process()["capabilities"] = json!({
         "bounding": ["CAP_NET_BIND_SERVICE", "CAP_KILL", "CAP_CHOWN"],
@@ -172,8 +166,7 @@ fn capabilities_of_a_user_and_none() {
     b.run_checker(&rt)
         .assert_ok(&["capabilities: ambient = CAP_NET_BIND_SERVICE", "user: uid"]);
 
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.process()["capabilities"] = json!({});
     b.run_checker(&rt).assert_ok(&[
         "capabilities: bounding = none",
@@ -188,8 +181,7 @@ fn mounts_and_readonly_root() {
     let rt = Runtime::new();
     let host = tempfile::tempdir().expect("tempdir");
     fs::write(host.path().join("file"), "x").expect("write file");
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     for d in ["mnt/tmpfs", "mnt/ro", "mnt/rw", "mnt/file"] {
         fs::create_dir_all(b.rootfs().join(d)).expect("mkdir mount point");
     }
@@ -233,8 +225,7 @@ fn mounts_and_readonly_root() {
 #[test]
 fn devices_sysctl_masked_and_readonly_paths() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.linux()["devices"] = json!([
         {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 0o640,
          "uid": 0, "gid": 0},
@@ -288,8 +279,7 @@ fn devices_sysctl_masked_and_readonly_paths() {
 #[test]
 fn user_namespace_and_mappings() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.add_namespace(json!({"type": "user"}));
     b.add_namespace(json!({"type": "cgroup"}));
     b.linux()["uidMappings"] = json!([
@@ -319,8 +309,7 @@ fn namespaces_joined_by_path() {
     rt.create(&host, &hid).ok();
     let pid = host.pid();
 
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     for (ty, name) in [("network", "net"), ("ipc", "ipc"), ("uts", "uts")] {
         b.set_namespace(json!({"type": ty, "path": format!("/proc/{pid}/ns/{name}")}));
         b.config["annotations"][format!("lxcri-checker/ns/{ty}")] = json!(ns_link(pid, name));
@@ -366,19 +355,14 @@ fn namespace_path_of_the_wrong_type_is_rejected() {
         );
     }
     let _ = rt.delete_force(&id);
-    assert!(
-        rt.leftovers().is_empty(),
-        "left in --root: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers("wrong namespace type");
 }
 
 /// seccomp: the mode is "filter" and a denied syscall fails with the configured errno.
 #[test]
 fn seccomp_errno() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.linux()["seccomp"] = json!({
         "defaultAction": "SCMP_ACT_ALLOW",
         "architectures": ["SCMP_ARCH_X86_64"],
@@ -398,8 +382,7 @@ fn seccomp_errno() {
 #[test]
 fn cgroup_limits_inside() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.linux()["resources"]["memory"] = json!({"limit": 64 * 1024 * 1024});
     b.linux()["resources"]["pids"] = json!({"limit": 99});
     let mut must = vec!["cgroup: memory.limit", "cgroup: pids.limit"];
@@ -418,8 +401,7 @@ fn runtime_spec_1_2_process_fields() {
         return;
     }
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.config["domainname"] = json!("example.org");
     b.linux()["personality"] = json!({"domain": "LINUX32"});
     b.process()["scheduler"] = json!({"policy": "SCHED_BATCH", "nice": 5});
@@ -433,8 +415,7 @@ fn runtime_spec_1_2_process_fields() {
         "ioPriority: priority",
     ]);
 
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.process()["scheduler"] = json!({"policy": "SCHED_IDLE"});
     b.process()["ioPriority"] = json!({"class": "IOPRIO_CLASS_IDLE"});
     b.run_checker(&rt)
@@ -448,8 +429,7 @@ fn time_namespace_offsets() {
         return;
     }
     let rt = Runtime::new();
-    let mut b = Bundle::new(&[]);
-    b.use_checker(&[]);
+    let mut b = Bundle::checker(&[]);
     b.add_namespace(json!({"type": "time"}));
     b.linux()["timeOffsets"] = json!({
         "boottime": {"secs": 86400, "nanosecs": 0},

@@ -12,8 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use lxcri_tests::leftovers::{
-    alive, cgroups_named, child_cgroups, fds_under, liblxc_locks, mounts_under,
-    processes_mentioning, remove_cgroups,
+    assert_no_child_cgroups_and_remove, assert_runtime_left_nothing, cgroups_named,
 };
 use lxcri_tests::{run_cmd_timeout, unique_id, Bundle, Out, Runtime, CMD_TIMEOUT};
 use serde_json::json;
@@ -220,26 +219,7 @@ fn assert_nothing_left(rt: &Runtime, b: &Bundle, id: &str, cg: &str, point: &str
         Vec::<PathBuf>::new(),
         "{point}: monitor cgroups left"
     );
-    let root = rt.root().to_string_lossy().into_owned();
-    let procs: Vec<_> = processes_mentioning(&root)
-        .into_iter()
-        .chain(processes_mentioning(id))
-        .filter(|(p, _)| alive(*p))
-        .collect();
-    assert_eq!(procs, vec![], "{point}: processes left");
-    let mut mounts = mounts_under(rt.root());
-    mounts.extend(mounts_under(b.path()));
-    assert_eq!(mounts, Vec::<String>::new(), "{point}: mounts left");
-    assert_eq!(
-        liblxc_locks(rt.root()),
-        Vec::<PathBuf>::new(),
-        "{point}: liblxc locks"
-    );
-    assert_eq!(
-        fds_under(rt.root()),
-        Vec::<String>::new(),
-        "{point}: open fds"
-    );
+    assert_runtime_left_nothing(rt, &[id], [b], point);
     assert!(
         !rt.list_ids().contains(&id.to_string()),
         "{point}: {id} still listed"
@@ -357,9 +337,7 @@ fn run_points(step: Step) {
             crash_at(&rt, &parent, point, s, ends, want);
         }
     }
-    let left = child_cgroups(&parent);
-    remove_cgroups(&parent);
-    assert!(left.is_empty(), "cgroups left: {left:?}");
+    assert_no_child_cgroups_and_remove(&parent);
 }
 
 #[test]

@@ -15,17 +15,67 @@ fn lxcri() -> PathBuf {
     }
 }
 
-fn run(root: &Path, log: &Path, format: &str, args: &[&str]) -> Out {
-    let mut c = Command::new(lxcri());
-    c.env_remove("LXCRI_CONFIG")
-        .arg("--root")
-        .arg(root)
-        .arg("--debug")
-        .arg("--log")
-        .arg(log)
-        .args(["--log-format", format])
-        .args(args);
-    run_cmd_timeout(c, CMD_TIMEOUT)
+/// A container to log: a bundle of `args`, an id, a `--root` and a log directory of their own.
+/// The container is deleted with `--force` on drop.
+struct Logged {
+    root: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    log: PathBuf,
+    format: &'static str,
+    bundle: Bundle,
+    id: String,
+}
+
+impl Logged {
+    fn new(format: &'static str, args: &[&str], prefix: &str) -> Self {
+        let root = tempfile::tempdir().expect("root");
+        let dir = tempfile::tempdir().expect("log dir");
+        let log = dir.path().join(format!("debug.{format}"));
+        let bundle = Bundle::new(args);
+        bundle.write_config();
+        Logged {
+            root,
+            _dir: dir,
+            log,
+            format,
+            bundle,
+            id: unique_id(prefix),
+        }
+    }
+
+    /// `lxcri --root R --debug --log L --log-format F args...`.
+    fn run(&self, args: &[&str]) -> Out {
+        let mut c = Command::new(lxcri());
+        c.env_remove("LXCRI_CONFIG")
+            .arg("--root")
+            .arg(self.root.path())
+            .arg("--debug")
+            .arg("--log")
+            .arg(&self.log)
+            .args(["--log-format", self.format])
+            .args(args);
+        run_cmd_timeout(c, CMD_TIMEOUT)
+    }
+
+    /// `lxcri ... COMMAND --bundle B ID`.
+    fn run_bundle(&self, command: &str) -> Out {
+        let b = self.bundle.path().to_string_lossy().into_owned();
+        self.run(&[command, "--bundle", &b, &self.id])
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).expect("read log")
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let mut c = Command::new(lxcri());
+        c.arg("--root")
+            .arg(self.root.path())
+            .args(["delete", "--force", &self.id]);
+        let _ = run_cmd_timeout(c, CMD_TIMEOUT);
+    }
 }
 
 /// The duration of `COMMAND: step=NAME took=D` in `line`, in milliseconds.
@@ -37,33 +87,15 @@ fn took_ms(line: &str) -> Option<f64> {
     }
 }
 
-struct Forced<'a>(&'a Path, String);
-
-impl Drop for Forced<'_> {
-    fn drop(&mut self) {
-        let mut c = Command::new(lxcri());
-        c.arg("--root")
-            .arg(self.0)
-            .args(["delete", "--force", &self.1]);
-        let _ = run_cmd_timeout(c, CMD_TIMEOUT);
-    }
-}
-
 #[test]
 fn debug_log_has_every_liblxc_item_and_every_step() {
-    let root = tempfile::tempdir().expect("root");
-    let dir = tempfile::tempdir().expect("log dir");
-    let log = dir.path().join("debug.log");
-    let bundle = Bundle::new(&["sleep", "30"]);
-    bundle.write_config();
-    let id = unique_id("dbg");
-    let _forced = Forced(root.path(), id.clone());
-    let b = bundle.path().to_string_lossy().into_owned();
+    let t = Logged::new("text", &["sleep", "30"], "dbg");
+    let id = &t.id;
 
-    let out = run(root.path(), &log, "text", &["create", "--bundle", &b, &id]);
+    let out = t.run_bundle("create");
     out.ok();
     assert_eq!(out.stdout, "", "create writes nothing to stdout: {out}");
-    let mode = std::fs::metadata(&log)
+    let mode = std::fs::metadata(&t.log)
         .expect("log exists")
         .permissions()
         .mode()
@@ -71,8 +103,8 @@ fn debug_log_has_every_liblxc_item_and_every_step() {
     assert_eq!(mode, 0o600, "the log file is created 0600");
 
     // One line per item of the liblxc config create wrote.
-    let text = std::fs::read_to_string(&log).expect("read log");
-    let config = std::fs::read_to_string(root.path().join(&id).join("config"))
+    let text = t.log_text();
+    let config = std::fs::read_to_string(t.root.path().join(id).join("config"))
         .expect("liblxc config of the container");
     let items: Vec<&str> = config.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(items.len() > 20, "a real config: {config}");
@@ -132,13 +164,13 @@ fn debug_log_has_every_liblxc_item_and_every_step() {
     );
 
     let before = text.len();
-    let out = run(root.path(), &log, "text", &["start", &id]);
+    let out = t.run(&["start", id]);
     out.ok();
     assert_eq!(out.stdout, "", "{out}");
-    let out = run(root.path(), &log, "text", &["delete", "--force", &id]);
+    let out = t.run(&["delete", "--force", id]);
     out.ok();
     assert_eq!(out.stdout, "", "{out}");
-    let text = std::fs::read_to_string(&log).expect("read log");
+    let text = t.log_text();
     let later = &text[before..];
     assert_eq!(
         names(&step_lines(later, "start")),
@@ -154,18 +186,11 @@ fn debug_log_has_every_liblxc_item_and_every_step() {
 
 #[test]
 fn json_debug_log_lines_are_json() {
-    let root = tempfile::tempdir().expect("root");
-    let dir = tempfile::tempdir().expect("log dir");
-    let log = dir.path().join("debug.json");
-    let bundle = Bundle::new(&["true"]);
-    bundle.write_config();
-    let id = unique_id("dbgjson");
-    let _forced = Forced(root.path(), id.clone());
-    let b = bundle.path().to_string_lossy().into_owned();
-    let out = run(root.path(), &log, "json", &["run", "--bundle", &b, &id]);
+    let t = Logged::new("json", &["true"], "dbgjson");
+    let out = t.run_bundle("run");
     out.ok();
     assert_eq!(out.stdout, "", "{out}");
-    let text = std::fs::read_to_string(&log).expect("read log");
+    let text = t.log_text();
     let mut steps = 0;
     for line in text.lines() {
         let v: serde_json::Value =

@@ -99,19 +99,6 @@ fn mount(args: &[&str], path: &Path) {
     assert!(out.status.success(), "mount {args:?}: {out:?}");
 }
 
-fn one_line(out: &Out) -> String {
-    out.fails();
-    assert!(!out.stderr.contains("panicked"), "panic: {out}");
-    assert!(out.stdout.is_empty(), "nothing on stdout: {out}");
-    let lines: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "one line of error: {out}");
-    lines[0].to_string()
-}
-
 /// Nothing of the failed create `id` (cgroup `cg`) exists.
 fn assert_nothing_of(root: &SmallRoot, b: &Bundle, id: &str, cg: &str, out: &Out) {
     assert!(!root.path.join(id).exists(), "runtime dir left: {out}");
@@ -134,6 +121,32 @@ fn assert_nothing_of(root: &SmallRoot, b: &Bundle, id: &str, cg: &str, out: &Out
     );
 }
 
+/// Creates a container `prefix-…` of `sleep 30` in cgroup `parent/<id>` in `root`: Ok(its id and
+/// bundle) when that works. When it fails, its one line of error must say `error`
+/// (case-insensitive) and nothing of it may exist: Err(that line).
+fn try_create(
+    root: &SmallRoot,
+    parent: &str,
+    prefix: &str,
+    error: &str,
+) -> Result<(String, Bundle), String> {
+    let id = unique_id(prefix);
+    let cg = format!("{parent}/{id}");
+    let mut b = Bundle::new(&["sleep", "30"]);
+    b.linux()["cgroupsPath"] = json!(cg);
+    let out = root.create(&b, &id);
+    if out.success() {
+        return Ok((id, b));
+    }
+    let line = out.fails_with_one_line();
+    assert!(
+        line.to_lowercase().contains(error),
+        "the error says {error:?}: {out}"
+    );
+    assert_nothing_of(root, &b, &id, &cg, &out);
+    Err(line)
+}
+
 #[test]
 fn root_that_fills_up() {
     let parent = format!("/lxcri-full-{}", std::process::id());
@@ -143,23 +156,13 @@ fn root_that_fills_up() {
     let mut made = Vec::new();
     let mut failure = None;
     for _ in 0..20 {
-        let id = unique_id("full");
-        let cg = format!("{parent}/{id}");
-        let mut b2 = Bundle::new(&["sleep", "30"]);
-        b2.linux()["cgroupsPath"] = json!(cg);
-        let out = root.create(&b2, &id);
-        if out.success() {
-            made.push((id, b2));
-            continue;
+        match try_create(&root, &parent, "full", "no space left on device") {
+            Ok(made_one) => made.push(made_one),
+            Err(line) => {
+                failure = Some(line);
+                break;
+            }
         }
-        let line = one_line(&out);
-        assert!(
-            line.to_lowercase().contains("no space left on device"),
-            "the error says the disk is full: {out}"
-        );
-        assert_nothing_of(&root, &b2, &id, &cg, &out);
-        failure = Some(line);
-        break;
     }
     let failure = failure.expect("the 48k root never filled up");
     eprintln!("{} containers fit, then: {failure}", made.len());
@@ -179,17 +182,8 @@ fn root_that_fills_up() {
     assert_eq!(root.entries(), Vec::<String>::new(), "left in the root");
     // A root too small for even one container.
     let tiny = SmallRoot::new("4k");
-    let id = unique_id("tiny");
-    let cg = format!("{parent}/{id}");
-    let mut b3 = Bundle::new(&["sleep", "30"]);
-    b3.linux()["cgroupsPath"] = json!(cg);
-    let out = tiny.create(&b3, &id);
-    let line = one_line(&out);
-    assert!(
-        line.to_lowercase().contains("no space left on device"),
-        "{out}"
-    );
-    assert_nothing_of(&tiny, &b3, &id, &cg, &out);
+    let made = try_create(&tiny, &parent, "tiny", "no space left on device");
+    assert!(made.is_err(), "a container fit in the 4k root");
     assert_eq!(
         tiny.entries(),
         Vec::<String>::new(),
@@ -210,19 +204,13 @@ fn root_that_turns_read_only() {
 
     // Reading works; writing fails with one line and changes nothing.
     assert_eq!(root.status(&id), "created");
-    let id2 = unique_id("rofs-new");
-    let cg2 = format!("{parent}/{id2}");
-    let mut b2 = Bundle::new(&["sleep", "30"]);
-    b2.linux()["cgroupsPath"] = json!(cg2);
-    let out = root.create(&b2, &id2);
-    let line = one_line(&out);
+    let made = try_create(&root, &parent, "rofs-new", "read-only file system");
     assert!(
-        line.to_lowercase().contains("read-only file system"),
-        "{out}"
+        made.is_err(),
+        "a container was created in the read-only root"
     );
-    assert_nothing_of(&root, &b2, &id2, &cg2, &out);
     let out = root.run(&["delete", "--force", &id]);
-    one_line(&out);
+    out.fails_with_one_line();
     assert!(
         root.path.join(&id).join("state.json").exists(),
         "state lost: {out}"

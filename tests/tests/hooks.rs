@@ -69,19 +69,14 @@ fn runtime_namespace_hooks_run_in_order_with_state() {
 #[test]
 fn failing_create_runtime_hook_fails_create_and_cleans_up() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&["true"]);
-    b.config["hooks"] = json!({"createRuntime": [{"path": "/bin/false"}]});
+    let b = failing_hook("createRuntime");
     let id = unique_id("badhook");
     let out = rt.create(&b, &id);
     assert!(
         !out.success(),
         "create with a failing createRuntime hook: {out}"
     );
-    assert!(
-        rt.leftovers().is_empty(),
-        "left in --root: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers("failing createRuntime hook");
 }
 
 /// Writes an executable `#!/bin/sh` script with `body` into `dir`.
@@ -216,11 +211,14 @@ fn hook_timeout_fails_create() {
         "create took {took:?} with a 1 s timeout: {out}"
     );
     let _ = rt.delete_force(&id);
-    assert!(
-        rt.leftovers().is_empty(),
-        "left in --root: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers("hook timeout");
+}
+
+/// A bundle whose process touches /ran and whose `kind` hook is /bin/false.
+fn failing_hook(kind: &str) -> Bundle {
+    let mut b = Bundle::new(&["touch", "/ran"]);
+    b.config["hooks"] = json!({ kind: [{"path": "/bin/false"}] });
+    b
 }
 
 /// No process of the container (its marker file was never written) and nothing in --root.
@@ -230,11 +228,7 @@ fn assert_never_ran(rt: &Runtime, b: &Bundle, id: &str) {
         !b.rootfs().join("ran").exists(),
         "the container's process ran"
     );
-    assert!(
-        rt.leftovers().is_empty(),
-        "left in --root: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers(id);
 }
 
 /// config.md: a failing prestart, createRuntime or createContainer hook fails create and the
@@ -243,8 +237,7 @@ fn assert_never_ran(rt: &Runtime, b: &Bundle, id: &str) {
 fn failing_create_hooks_fail_create() {
     for kind in ["prestart", "createRuntime", "createContainer"] {
         let rt = Runtime::new();
-        let mut b = Bundle::new(&["touch", "/ran"]);
-        b.config["hooks"] = json!({ kind: [{"path": "/bin/false"}] });
+        let b = failing_hook(kind);
         let id = unique_id("failhook");
         let out = rt.create(&b, &id);
         assert!(!out.success(), "create with a failing {kind} hook: {out}");
@@ -258,8 +251,7 @@ fn failing_create_hooks_fail_create() {
 #[test]
 fn failing_start_container_hook_fails_start() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&["touch", "/ran"]);
-    b.config["hooks"] = json!({"startContainer": [{"path": "/bin/false"}]});
+    let b = failing_hook("startContainer");
     let id = unique_id("failstart");
     rt.create(&b, &id).ok();
     let out = rt.start(&id);
@@ -274,8 +266,7 @@ fn failing_start_container_hook_fails_start() {
 #[test]
 fn failing_poststart_hook_only_warns() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&["touch", "/ran"]);
-    b.config["hooks"] = json!({"poststart": [{"path": "/bin/false"}]});
+    let b = failing_hook("poststart");
     let id = unique_id("failpoststart");
     rt.create(&b, &id).ok();
     rt.start(&id).ok();
@@ -289,15 +280,10 @@ fn failing_poststart_hook_only_warns() {
 #[test]
 fn failing_poststop_hook_only_warns() {
     let rt = Runtime::new();
-    let mut b = Bundle::new(&["touch", "/ran"]);
-    b.config["hooks"] = json!({"poststop": [{"path": "/bin/false"}]});
+    let b = failing_hook("poststop");
     let id = unique_id("failpoststop");
     rt.run_to_end(&b, &id);
     assert!(b.rootfs().join("ran").exists(), "the process ran");
     assert!(!rt.run(&["state", &id]).success(), "deleted");
-    assert!(
-        rt.leftovers().is_empty(),
-        "left in --root: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers("failing poststop hook");
 }

@@ -186,88 +186,100 @@ fn mount_points(mountinfo: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn mount_destinations_through_escaping_symlinks() {
+/// For every escape and every `sub` path below the planted one: a container of `sh -c script`
+/// whose spec `aim` points at that path (returning what it set, for the messages); `check` gets
+/// what the container printed, if it ran, and the canary's path plus `sub` (where the path
+/// resolves inside the rootfs). The host canary must stay untouched either way.
+fn through_escapes(
+    subs: &[&str],
+    script: &str,
+    aim: impl Fn(&mut Bundle, &str) -> String,
+    check: impl Fn(&str, &str, &str),
+) {
     let rt = Runtime::new();
     let canary = Canary::new();
     for how in ESCAPES {
-        for sub in ["", "/dir"] {
-            let mut b = Bundle::sh("cat /proc/self/mountinfo");
-            let dest = format!("{}{sub}", plant(&b, &canary.path, how));
-            b.add_mount(
-                json!({"destination": dest, "type": "tmpfs", "source": "tmpfs",
-                               "options": ["size=64k"]}),
-            );
-            let what = format!("mount at {dest} ({how:?})");
+        for sub in subs {
+            let mut b = Bundle::sh(script);
+            let path = format!("{}{sub}", plant(&b, &canary.path, how));
+            let what = format!("{} ({how:?})", aim(&mut b, &path));
             if let Some(out) = run_hostile(&rt, &b, &what) {
-                // Resolved inside the rootfs: the container sees a tmpfs at the path the
-                // symlink names inside it (or, with the `..` clamped at its /, at the canary's
-                // path there).
-                let inside = format!("{}{sub}", canary.path.display());
-                assert!(
-                    mount_points(&out).contains(&inside),
-                    "{what}: no mount at {inside} inside the container: {out}"
-                );
+                check(&what, &out, &format!("{}{sub}", canary.path.display()));
             }
             canary.assert_untouched(&what);
         }
     }
 }
 
+/// The [`through_escapes`] check of a container that only says `ran`.
+fn said_ran(what: &str, out: &str, _inside: &str) {
+    assert_eq!(out.trim(), "ran", "{what}");
+}
+
+#[test]
+fn mount_destinations_through_escaping_symlinks() {
+    through_escapes(
+        &["", "/dir"],
+        "cat /proc/self/mountinfo",
+        |b, dest| {
+            b.add_mount(
+                json!({"destination": dest, "type": "tmpfs", "source": "tmpfs",
+                               "options": ["size=64k"]}),
+            );
+            format!("mount at {dest}")
+        },
+        // Resolved inside the rootfs: the container sees a tmpfs at the path the symlink names
+        // inside it (or, with the `..` clamped at its /, at the canary's path there).
+        |what, out, inside| {
+            assert!(
+                mount_points(out).iter().any(|m| m == inside),
+                "{what}: no mount at {inside} inside the container: {out}"
+            );
+        },
+    );
+}
+
 #[test]
 fn masked_and_readonly_paths_through_escaping_symlinks() {
-    let rt = Runtime::new();
-    let canary = Canary::new();
-    for how in ESCAPES {
-        for field in ["maskedPaths", "readonlyPaths"] {
-            let mut b = Bundle::sh("echo ran");
-            let p = plant(&b, &canary.path, how);
-            b.linux()[field] = json!([p.clone(), format!("{p}/file"), format!("{p}/dir")]);
-            let what = format!("{field} {p} ({how:?})");
-            if let Some(out) = run_hostile(&rt, &b, &what) {
-                assert_eq!(out.trim(), "ran", "{what}");
-            }
-            canary.assert_untouched(&what);
-        }
+    for field in ["maskedPaths", "readonlyPaths"] {
+        through_escapes(
+            &[""],
+            "echo ran",
+            |b, p| {
+                b.linux()[field] = json!([p, format!("{p}/file"), format!("{p}/dir")]);
+                format!("{field} {p}")
+            },
+            said_ran,
+        );
     }
 }
 
 #[test]
 fn device_paths_through_escaping_symlinks() {
-    let rt = Runtime::new();
-    let canary = Canary::new();
-    for how in ESCAPES {
-        for sub in ["/null", "/dir/null", "/file"] {
-            let mut b = Bundle::sh("echo ran");
-            let p = format!("{}{sub}", plant(&b, &canary.path, how));
+    through_escapes(
+        &["/null", "/dir/null", "/file"],
+        "echo ran",
+        |b, p| {
             b.linux()["devices"] = json!([{"path": p, "type": "c", "major": 1, "minor": 3,
                                            "fileMode": 0o666, "uid": 0, "gid": 0}]);
-            let what = format!("device {p} ({how:?})");
-            if let Some(out) = run_hostile(&rt, &b, &what) {
-                assert_eq!(out.trim(), "ran", "{what}");
-            }
-            canary.assert_untouched(&what);
-        }
-    }
+            format!("device {p}")
+        },
+        said_ran,
+    );
 }
 
 #[test]
 fn cwd_through_escaping_symlinks() {
-    let rt = Runtime::new();
-    let canary = Canary::new();
-    for how in ESCAPES {
-        for sub in ["", "/dir"] {
-            let mut b = Bundle::sh("pwd; touch planted 2>/dev/null; ls");
-            let cwd = format!("{}{sub}", plant(&b, &canary.path, how));
+    through_escapes(
+        &["", "/dir"],
+        "pwd; touch planted 2>/dev/null; ls",
+        |b, cwd| {
             b.process()["cwd"] = json!(cwd);
-            let what = format!("cwd {cwd} ({how:?})");
-            if let Some(out) = run_hostile(&rt, &b, &what) {
-                // Whatever the process saw and wrote is inside its rootfs.
-                assert!(out.contains("planted"), "{what}: {out}");
-            }
-            canary.assert_untouched(&what);
-        }
-    }
+            format!("cwd {cwd}")
+        },
+        // Whatever the process saw and wrote is inside its rootfs.
+        |what, out, _| assert!(out.contains("planted"), "{what}: {out}"),
+    );
 }
 
 /// A symlink planted where the pid file goes is replaced, never followed.
@@ -300,8 +312,11 @@ fn one_line_or_ok(out: &Out, what: &str) {
     assert!(!out.stderr.contains("panicked"), "{what}: panic: {out}");
     if !out.success() {
         out.fails();
-        let lines = out.stderr.lines().filter(|l| !l.trim().is_empty()).count();
-        assert_eq!(lines, 1, "{what}: one line of error: {out}");
+        assert_eq!(
+            out.stderr_lines().len(),
+            1,
+            "{what}: one line of error: {out}"
+        );
     }
 }
 

@@ -60,11 +60,7 @@ fn create_start_kill_delete() {
     rt.delete(&id).ok();
     rt.run(&["state", &id]).fails_with("does not exist");
     assert!(rt.list_ids().is_empty(), "list after delete");
-    assert!(
-        rt.leftovers().is_empty(),
-        "root after delete: {:?}",
-        rt.leftovers()
-    );
+    rt.assert_no_leftovers("after delete");
 }
 
 #[test]

@@ -262,7 +262,7 @@ fn unknown_capability() {
             rt.list_ids().is_empty(),
             "nothing listed after a failed create"
         );
-        assert!(rt.leftovers().is_empty(), "root: {:?}", rt.leftovers());
+        rt.assert_no_leftovers("after a failed create");
     }
 }
 
@@ -279,7 +279,7 @@ fn bogus_rlimit_fails_create() {
         rt.list_ids().is_empty(),
         "nothing listed after a failed create"
     );
-    assert!(rt.leftovers().is_empty(), "root: {:?}", rt.leftovers());
+    rt.assert_no_leftovers("after a failed create");
 }
 
 #[test]

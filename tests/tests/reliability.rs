@@ -9,8 +9,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use lxcri_tests::leftovers::{
-    assert_no_child_cgroups_and_remove, cgroups_named, fds_under, liblxc_locks, mounts_under,
-    processes_mentioning,
+    assert_no_child_cgroups_and_remove, assert_runtime_left_nothing, cgroups_named, churn,
+    fd_count, liblxc_locks, processes_mentioning, remove_cgroups,
 };
 use lxcri_tests::{run_cmd_timeout, runtime, unique_id, Bundle, Out, Runtime, CMD_TIMEOUT};
 use serde_json::json;
@@ -25,50 +25,17 @@ fn root_entries(rt: &Runtime) -> Vec<String> {
         .collect()
 }
 
-/// One container's whole life, in its own cgroup under `parent`.
-fn churn_one(rt: &Runtime, b: &mut Bundle, parent: &str, prefix: &str) {
-    let id = unique_id(prefix);
-    b.linux()["cgroupsPath"] = json!(format!("{parent}/{id}"));
-    rt.run_to_end(b, &id);
-}
-
 #[test]
 fn churn_leaves_nothing_behind() {
     // 100 one after another and 100 in 8 threads take about 7 s on the 2-core test VM (lxcri; runc 1.1.5: 11 s).
-    const SERIAL: usize = 100;
-    const PARALLEL: usize = 100;
-    const THREADS: usize = 8;
     let t0 = Instant::now();
     let rt = Runtime::new();
     let parent = format!("/lxcri-churn-{}", std::process::id());
-    let mut b = Bundle::new(&["true"]);
-    for _ in 0..SERIAL {
-        churn_one(&rt, &mut b, &parent, "churn-s");
-    }
-    let serial = t0.elapsed();
-    let bundles: Vec<Bundle> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let (rt, parent) = (&rt, &parent);
-                s.spawn(move || {
-                    let mut b = Bundle::new(&["true"]);
-                    for _ in (t..PARALLEL).step_by(THREADS) {
-                        churn_one(rt, &mut b, parent, "churn-p");
-                    }
-                    // Keep the bundle alive until the checks below.
-                    b
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("churn thread"))
-            .collect()
+    let bundles = churn("churn", (100, 100, 8), &["true"], |b| {
+        let id = unique_id("churn");
+        b.linux()["cgroupsPath"] = json!(format!("{parent}/{id}"));
+        rt.run_to_end(b, &id);
     });
-    eprintln!(
-        "churn: {SERIAL} serial in {serial:?}, {PARALLEL} parallel in {:?}",
-        t0.elapsed() - serial
-    );
     assert!(
         rt.list_ids().is_empty(),
         "list after churn: {:?}",
@@ -76,49 +43,8 @@ fn churn_leaves_nothing_behind() {
     );
     assert_eq!(root_entries(&rt), Vec::<String>::new(), "left in --root");
     assert_no_child_cgroups_and_remove(&parent);
-    let root = rt.root().to_string_lossy().into_owned();
-    assert_eq!(
-        processes_mentioning(&root),
-        vec![],
-        "processes naming --root"
-    );
-    let mut mounts = mounts_under(rt.root());
-    mounts.extend(mounts_under(b.path()));
-    for p in &bundles {
-        mounts.extend(mounts_under(p.path()));
-    }
-    assert_eq!(mounts, Vec::<String>::new(), "mounts left");
-    assert_eq!(
-        liblxc_locks(rt.root()),
-        Vec::<PathBuf>::new(),
-        "liblxc locks"
-    );
-    assert_eq!(
-        fds_under(rt.root()),
-        Vec::<String>::new(),
-        "fds under --root"
-    );
+    assert_runtime_left_nothing(&rt, &[], &bundles, "churn");
     eprintln!("churn: total {:?}", t0.elapsed());
-}
-
-/// `sh -c 'ulimit -S -n 64; exec RUNTIME --root R args...'`. Only the soft limit: this host's
-/// bounding set lacks CAP_SYS_RESOURCE, so with a hard limit of 64 neither lxcri nor runc could
-/// give the container its RLIMIT_NOFILE of 1024.
-fn run_with_64_fds(rt: &Runtime, args: &[&str]) -> Out {
-    let mut c = Command::new("sh");
-    c.arg("-c")
-        .arg("ulimit -S -n 64 && exec \"$0\" \"$@\"")
-        .arg(runtime())
-        .arg("--root")
-        .arg(rt.root())
-        .args(args);
-    run_cmd_timeout(c, CMD_TIMEOUT)
-}
-
-fn fd_count(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|rd| rd.count())
-        .unwrap_or(0)
 }
 
 #[test]
@@ -131,13 +57,14 @@ fn works_with_64_fds_and_does_not_leak_them() {
     for _ in 0..20 {
         let id = unique_id("fds");
         rt.track(&id);
-        run_with_64_fds(&rt, &["create", "--bundle", &bundle, &id]).ok();
-        run_with_64_fds(&rt, &["start", &id]).ok();
-        let st = run_with_64_fds(&rt, &["state", &id]);
+        rt.run_with_nofile(64, &["create", "--bundle", &bundle, &id])
+            .ok();
+        rt.run_with_nofile(64, &["start", &id]).ok();
+        let st = rt.run_with_nofile(64, &["state", &id]);
         st.ok();
         let v: serde_json::Value = serde_json::from_str(&st.stdout).expect("state JSON");
         assert_eq!(v["status"], "running", "{st}");
-        run_with_64_fds(&rt, &["delete", "--force", &id]).ok();
+        rt.run_with_nofile(64, &["delete", "--force", &id]).ok();
     }
     assert!(rt.list_ids().is_empty());
 
@@ -331,12 +258,7 @@ fn assert_gone_simple(rt: &Runtime, id: &str) {
 /// file, no cgroup, no process, nothing in liblxc's lock directory.
 fn assert_clean_failure(out: &Out, b: &Bundle, id: &str, cg: &str, root: &Path) {
     out.fails();
-    let lines: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "one line on stderr: {out}");
+    assert_eq!(out.stderr_lines().len(), 1, "one line on stderr: {out}");
     assert!(!b.pid_file().exists(), "pid file written: {out}");
     assert_eq!(
         cgroups_named(cg),
@@ -394,8 +316,6 @@ fn unusable_root_fails_cleanly() {
     let out = run_cmd_timeout(c, CMD_TIMEOUT);
     assert_clean_failure(&out, &b, &id, &cg, &root);
     assert!(!root.exists(), "--root made outside the read-only mount");
-    for d in cgroups_named(&parent) {
-        let _ = fs::remove_dir(&d);
-    }
+    remove_cgroups(&parent);
     eprintln!("badroot: {:?}", t0.elapsed());
 }

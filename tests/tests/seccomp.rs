@@ -224,11 +224,7 @@ fn bad_profiles_fail_create_and_leave_nothing() {
             !rt.list_ids().contains(&id),
             "{id} listed after a failed create"
         );
-        assert!(
-            rt.leftovers().is_empty(),
-            "left behind: {:?}",
-            rt.leftovers()
-        );
+        rt.assert_no_leftovers(&id);
     }
 }
 
@@ -256,6 +252,8 @@ fn filter_is_stored_private_to_the_runtime() {
 mod agent {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::os::unix::net::UnixListener;
+    use std::path::PathBuf;
+    use std::thread::JoinHandle;
     use std::time::{Duration, Instant};
 
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -287,6 +285,45 @@ mod agent {
     pub struct Seen {
         pub message: serde_json::Value,
         pub answered: usize,
+    }
+
+    /// An agent in a thread of its own, listening on a socket in a directory of its own.
+    pub struct Agent {
+        _dir: tempfile::TempDir,
+        pub sock: PathBuf,
+        thread: JoinHandle<Vec<Seen>>,
+    }
+
+    impl Agent {
+        /// Serves `count` connections within 20 s (see [`serve`]).
+        pub fn start(count: usize) -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let sock = dir.path().join("agent.sock");
+            let listener = UnixListener::bind(&sock).expect("bind");
+            let thread =
+                std::thread::spawn(move || serve(listener, count, Duration::from_secs(20)));
+            Agent {
+                _dir: dir,
+                sock,
+                thread,
+            }
+        }
+
+        /// A profile that allows everything but hands mkdir (every variant) to this agent, with
+        /// `metadata`.
+        pub fn notify_mkdir(&self, metadata: &str) -> serde_json::Value {
+            serde_json::json!({
+                "defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": self.sock,
+                "listenerMetadata": metadata,
+                "syscalls": [{"names": super::MKDIR, "action": "SCMP_ACT_NOTIFY"}]
+            })
+        }
+
+        /// What it saw, once it has served them all.
+        pub fn seen(self) -> Vec<Seen> {
+            self.thread.join().expect("agent thread")
+        }
     }
 
     /// Serve `count` connections, each in a thread of its own; their [`Seen`] in order.
@@ -362,20 +399,11 @@ mod agent {
 #[test]
 fn notify_hands_the_listener_fd_to_the_agent_with_the_state() {
     let rt = Runtime::new();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sock = dir.path().join("agent.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
-    let agent =
-        std::thread::spawn(move || agent::serve(listener, 1, std::time::Duration::from_secs(20)));
+    let agent = agent::Agent::start(1);
 
     let mut b =
         Bundle::sh("mkdir /tmp/by-agent 2>&1; echo mkdir=$?; test -d /tmp/by-agent || echo absent");
-    b.linux()["seccomp"] = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "listenerPath": sock,
-        "listenerMetadata": "hello agent",
-        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
-    });
+    b.linux()["seccomp"] = agent.notify_mkdir("hello agent");
     let id = unique_id("scmpnotify");
     rt.create(&b, &id).ok();
     let pid = b.pid();
@@ -383,7 +411,7 @@ fn notify_hands_the_listener_fd_to_the_agent_with_the_state() {
     rt.wait_status(&id, "stopped");
     let out = b.stdout();
     rt.delete(&id).ok();
-    let seen = agent.join().expect("agent thread").remove(0);
+    let seen = agent.seen().remove(0);
 
     // The agent's EACCES is what mkdir got: the kernel asked the agent, not the filter.
     assert!(out.contains("Permission denied"), "{out}");
@@ -411,19 +439,10 @@ fn notify_hands_the_listener_fd_to_the_agent_with_the_state() {
 #[test]
 fn notify_listener_of_an_exec_goes_to_the_agent_too() {
     let rt = Runtime::new();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sock = dir.path().join("agent.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
-    let agent =
-        std::thread::spawn(move || agent::serve(listener, 2, std::time::Duration::from_secs(20)));
+    let agent = agent::Agent::start(2);
 
     let mut b = Bundle::new(&["sleep", "30"]);
-    b.linux()["seccomp"] = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "listenerPath": sock,
-        "listenerMetadata": "exec",
-        "syscalls": [{"names": MKDIR, "action": "SCMP_ACT_NOTIFY"}]
-    });
+    b.linux()["seccomp"] = agent.notify_mkdir("exec");
     let id = unique_id("scmpnotifyexec");
     rt.create(&b, &id).ok();
     rt.start(&id).ok();
@@ -437,7 +456,7 @@ fn notify_listener_of_an_exec_goes_to_the_agent_too() {
     rt.kill(&id, "KILL").ok();
     rt.wait_status(&id, "stopped");
     rt.delete(&id).ok();
-    let seen = agent.join().expect("agent thread");
+    let seen = agent.seen();
 
     out.ok();
     assert!(

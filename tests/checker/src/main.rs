@@ -13,9 +13,7 @@
 //!   `linux.namespaces` without a path must differ from it, one not listed must equal it.
 //! - `lxcri-checker/ns/<type>`: the link of the namespace a `path` entry names; it must be equal.
 
-mod pure;
-
-use pure::*;
+use lxcri_checker::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::ffi::CString;
