@@ -618,15 +618,26 @@ impl Runtime {
         crate::fault::point("delete:after-cgroups");
         // create removes the monitor's cgroups itself, but a create that died, or one whose rmdir
         // met EBUSY for longer than its retries (a loaded host: the killed monitor leaves its
-        // cgroup a moment after it is reaped), leaves them to us; an rmdir of a missing
-        // directory costs next to nothing.
-        {
-            let dir = st
-                .as_ref()
-                .map(|s| s.monitor_cgroup_dir.clone())
-                .unwrap_or_else(|| monitor_cgroup_dir(id));
-            if let Ok(layout) = CgroupLayout::detect() {
-                remove_monitor_cgroups(&layout, &dir);
+        // cgroup a moment after it is reaped), leaves them to us. The stored paths name the
+        // hierarchies, so this costs one rmdir (ENOENT) per hierarchy and no mountinfo read.
+        let monitor = match (&st, &cgroups) {
+            (Some(s), Some(cg)) => cg.rebased(&s.cgroup_dir, &s.monitor_cgroup_dir),
+            _ => None,
+        };
+        match monitor {
+            Some(m) => {
+                if let Err(e) = m.remove() {
+                    debug!("monitor cgroup: {e}");
+                }
+            }
+            None => {
+                let dir = st
+                    .as_ref()
+                    .map(|s| s.monitor_cgroup_dir.clone())
+                    .unwrap_or_else(|| monitor_cgroup_dir(id));
+                if let Ok(layout) = CgroupLayout::detect() {
+                    remove_monitor_cgroups(&layout, &dir);
+                }
             }
         }
         if let Some(st) = &st {

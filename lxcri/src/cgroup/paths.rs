@@ -135,6 +135,26 @@ impl CgroupPaths {
         Ok(paths)
     }
 
+    /// The same hierarchies' directories for cgroup `to` instead of `from` (both relative to the
+    /// hierarchy roots), without reading mountinfo again. None if a path does not end in `from`.
+    pub fn rebased(&self, from: &str, to: &str) -> Option<Self> {
+        let swap = |p: &PathBuf| -> Option<PathBuf> {
+            let root = p.to_str()?.strip_suffix(rel(from).to_str()?)?;
+            // A whole path component, never the tail of one ("/x/ab" is not below "/x/" + "b").
+            root.ends_with('/').then(|| Path::new(root).join(rel(to)))
+        };
+        let v1 = self
+            .v1
+            .iter()
+            .map(|(c, p)| Some((c.clone(), swap(p)?)))
+            .collect::<Option<BTreeMap<_, _>>>()?;
+        let v2 = match &self.v2 {
+            Some(p) => Some(swap(p)?),
+            None => None,
+        };
+        Some(Self::assemble(self.mode, v1, v2))
+    }
+
     pub(super) fn assemble(mode: Mode, v1: BTreeMap<String, PathBuf>, v2: Option<PathBuf>) -> Self {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for d in v1.values().chain(v2.iter()) {
@@ -198,6 +218,24 @@ mod tests {
         assert!(parse_proc_cgroup("x:cpu:/a").is_err());
         assert!(parse_proc_cgroup("3:cpu").is_err());
         assert!(parse_proc_cgroup("3:cpu:rel").is_err());
+    }
+
+    #[test]
+    fn rebased_names_the_same_hierarchies() {
+        let text = "6:freezer:/lxcri/c1\n1:cpu:/lxcri/c1\n0::/lxcri/c1\n";
+        let p = CgroupPaths::from_proc_cgroup(&hybrid_layout(), text).expect("paths");
+        let m = p.rebased("lxcri/c1", "lxcri.monitor/c1").expect("rebased");
+        assert_eq!(
+            m.v1["freezer"],
+            Path::new("/sys/fs/cgroup/freezer/lxcri.monitor/c1")
+        );
+        assert_eq!(
+            m.v2.as_deref(),
+            Some(Path::new("/sys/fs/cgroup/unified/lxcri.monitor/c1"))
+        );
+        assert_eq!(m.dirs.len(), p.dirs.len());
+        assert!(p.rebased("1", "x").is_none(), "only whole path components");
+        assert!(p.rebased("lxcri/c2", "x").is_none());
     }
 
     #[test]
