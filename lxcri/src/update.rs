@@ -244,6 +244,58 @@ mod tests {
         assert!(parse_bytes("9999999p").is_err());
     }
 
+    fn layout_and_paths() -> (CgroupLayout, CgroupPaths) {
+        let ctrls = ["blkio", "cpu", "cpuset", "devices", "memory", "pids"];
+        let layout = CgroupLayout {
+            mode: crate::cgroup::Mode::V1,
+            v1: ctrls
+                .iter()
+                .map(|c| (c.to_string(), PathBuf::from(format!("/sys/fs/cgroup/{c}"))))
+                .collect(),
+            v2: None,
+            v2_controllers: Default::default(),
+            swap: true,
+        };
+        let v1: std::collections::BTreeMap<_, _> = ctrls
+            .iter()
+            .map(|c| (c.to_string(), PathBuf::from(format!("/cg/{c}/c1"))))
+            .collect();
+        let paths = CgroupPaths {
+            mode: crate::cgroup::Mode::V1,
+            dirs: v1.values().cloned().collect(),
+            v1,
+            v2: None,
+        };
+        (layout, paths)
+    }
+
+    /// `docker update --memory 128m` through containerd sends the whole resources block, zeros
+    /// included: as with runc, only the memory limit is written, the zeros leave the rest alone.
+    #[test]
+    fn zeros_in_an_update_write_nothing() {
+        let (layout, cg) = layout_and_paths();
+        let zeros = json!({
+            "devices": [{"allow": false, "access": "rwm"}],
+            "memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0},
+            "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0,
+                    "realtimePeriod": 0, "cpus": "", "mems": ""},
+            "pids": {"limit": 0},
+            "blockIO": {"weight": 0},
+        });
+        assert_eq!(files_for(&zeros, &layout, &cg).expect("zeros"), []);
+        let mut merged = json!({"memory": {"limit": 67108864}, "pids": {"limit": 10}});
+        let mut update = zeros.clone();
+        set(&mut update, "memory.limit", json!(134217728));
+        merge(&mut merged, &update);
+        assert_eq!(
+            files_for(&merged, &layout, &cg).expect("update"),
+            [(
+                PathBuf::from("/cg/memory/c1/memory.limit_in_bytes"),
+                "134217728".to_string()
+            )]
+        );
+    }
+
     #[test]
     fn set_and_merge() {
         let mut v = json!({});

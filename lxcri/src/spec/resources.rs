@@ -91,7 +91,8 @@ fn resources(spec: &Spec, w: &mut Writer) -> Result<(), SpecError> {
     if let Some(c) = res.cpu() {
         cpu(w, c)?;
     }
-    if let Some(p) = res.pids() {
+    // runc: 0 is unset, any negative is "max".
+    if let Some(p) = res.pids().as_ref().filter(|p| p.limit() != 0) {
         let v = w.version("pids", "pids.limit")?;
         let value = if p.limit() > 0 {
             p.limit().to_string()
@@ -125,10 +126,24 @@ fn resources(spec: &Spec, w: &mut Writer) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// A byte value as runc treats it: 0 is "not set" (callers such as Docker and CRI-O fill every
+/// field and send 0 for "no limit asked for").
+fn set_bytes(n: Option<i64>) -> Option<i64> {
+    n.filter(|n| *n != 0)
+}
+
 fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
-    let wants = m.limit().is_some()
-        || m.reservation().is_some()
-        || m.swap().is_some()
+    let limit = set_bytes(m.limit());
+    let reservation = set_bytes(m.reservation());
+    let mut swap = set_bytes(m.swap());
+    // runc: an unlimited memory with swap not given means unlimited swap too, when the host
+    // accounts swap at all.
+    if limit == Some(-1) && swap.is_none() && w.layout.swap {
+        swap = Some(-1);
+    }
+    let wants = limit.is_some()
+        || reservation.is_some()
+        || swap.is_some()
         || m.swappiness().is_some()
         || m.disable_oom_killer() == Some(true);
     if !wants {
@@ -142,20 +157,19 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
             n.to_string()
         }
     };
-    if let Some(limit) = m.limit() {
+    if let Some(limit) = limit {
         match v {
             Ver::V1 => w.set(v, "memory.limit_in_bytes", limit.to_string()),
             Ver::V2 => w.set(v, "memory.max", v2_bytes(limit)),
         }
     }
-    if let Some(r) = m.reservation() {
+    if let Some(r) = reservation {
         match v {
             Ver::V1 => w.set(v, "memory.soft_limit_in_bytes", r.to_string()),
             Ver::V2 => w.set(v, "memory.low", v2_bytes(r)),
         }
     }
-    // As runc: 0 means "not set".
-    if let Some(swap) = m.swap().filter(|s| *s != 0) {
+    if let Some(swap) = swap {
         if !w.layout.swap {
             tracing::warn!("memory.swap {swap} ignored: this host has no swap accounting");
         } else {
@@ -166,13 +180,14 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
                     let value = if swap < 0 {
                         "max".to_string()
                     } else {
-                        let limit = m.limit().filter(|l| *l > 0).ok_or_else(|| {
-                            SpecError::InvalidValue {
-                                what: "memory.swap",
-                                value: swap.to_string(),
-                                reason: "a swap limit needs a memory limit on cgroup v2".into(),
-                            }
-                        })?;
+                        let limit =
+                            limit
+                                .filter(|l| *l > 0)
+                                .ok_or_else(|| SpecError::InvalidValue {
+                                    what: "memory.swap",
+                                    value: swap.to_string(),
+                                    reason: "a swap limit needs a memory limit on cgroup v2".into(),
+                                })?;
                         if swap < limit {
                             return Err(SpecError::InvalidValue {
                                 what: "memory.swap",
@@ -187,6 +202,7 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
             }
         }
     }
+    // 0 is a real swappiness (never swap), not "unset".
     if let Some(s) = m.swappiness() {
         if s > 100 {
             return Err(SpecError::InvalidValue {
@@ -206,7 +222,7 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
             Ver::V2 => return Err(unsupported("memory.disableOOMKiller", v)),
         }
     }
-    if m.kernel().is_some() || m.kernel_tcp().is_some() {
+    if set_bytes(m.kernel()).is_some() || set_bytes(m.kernel_tcp()).is_some() {
         // Deprecated in the runtime spec and gone from current kernels; runc ignores it too.
         tracing::warn!("memory.kernel and memory.kernelTCP are ignored");
     }
@@ -219,16 +235,27 @@ fn shares_to_weight(shares: u64) -> u64 {
 }
 
 fn cpu(w: &mut Writer, c: &LinuxCpu) -> Result<(), SpecError> {
-    let wants_cpu = c.shares().is_some_and(|s| s != 0)
-        || c.quota().is_some()
-        || c.period().is_some()
-        || c.burst().is_some()
-        || c.idle().is_some()
-        || c.realtime_runtime().is_some()
-        || c.realtime_period().is_some();
+    // runc: 0 is "not set" for shares, quota, period and the realtime pair (CRI-O sends
+    // `period: 0` for a pod without a CPU limit; writing it fails in the kernel).
+    let shares = c.shares().filter(|s| *s != 0);
+    let quota = c.quota().filter(|q| *q != 0);
+    let period = c.period().filter(|p| *p != 0);
+    let rt_runtime = c.realtime_runtime().filter(|r| *r != 0);
+    let rt_period = c.realtime_period().filter(|p| *p != 0);
+    // Newer than runc 1.1.5, same rule: burst 0 and idle 0 are the kernel's defaults, and the
+    // files may be missing on older kernels.
+    let burst = c.burst().filter(|b| *b != 0);
+    let idle = c.idle().filter(|i| *i != 0);
+    let wants_cpu = shares.is_some()
+        || quota.is_some()
+        || period.is_some()
+        || burst.is_some()
+        || idle.is_some()
+        || rt_runtime.is_some()
+        || rt_period.is_some();
     if wants_cpu {
         let v = w.version("cpu", "cpu")?;
-        if let Some(shares) = c.shares().filter(|s| *s != 0) {
+        if let Some(shares) = shares {
             match v {
                 Ver::V1 => w.set(v, "cpu.shares", shares.to_string()),
                 Ver::V2 => w.set(v, "cpu.weight", shares_to_weight(shares).to_string()),
@@ -237,44 +264,42 @@ fn cpu(w: &mut Writer, c: &LinuxCpu) -> Result<(), SpecError> {
         match v {
             Ver::V1 => {
                 // The period first: the kernel checks the quota against the current period.
-                if let Some(p) = c.period() {
+                if let Some(p) = period {
                     w.set(v, "cpu.cfs_period_us", p.to_string());
                 }
-                if let Some(q) = c.quota() {
+                if let Some(q) = quota {
                     w.set(v, "cpu.cfs_quota_us", q.to_string());
                 }
-                if let Some(b) = c.burst() {
+                if let Some(b) = burst {
                     w.set(v, "cpu.cfs_burst_us", b.to_string());
                 }
-                if let Some(p) = c.realtime_period() {
+                if let Some(p) = rt_period {
                     w.set(v, "cpu.rt_period_us", p.to_string());
                 }
-                if let Some(r) = c.realtime_runtime() {
+                if let Some(r) = rt_runtime {
                     w.set(v, "cpu.rt_runtime_us", r.to_string());
                 }
-                if c.idle().is_some() {
+                if idle.is_some() {
                     return Err(unsupported("cpu.idle", v));
                 }
             }
             Ver::V2 => {
-                if c.quota().is_some() || c.period().is_some() {
-                    let quota = match c.quota() {
+                if quota.is_some() || period.is_some() {
+                    let quota = match quota {
                         Some(q) if q > 0 => q.to_string(),
                         _ => "max".into(),
                     };
-                    let value = match c.period() {
-                        Some(p) => format!("{quota} {p}"),
-                        None => quota,
-                    };
-                    w.set(v, "cpu.max", value);
+                    // runc writes both; a period not given is the kernel's default.
+                    let period = period.unwrap_or(100_000);
+                    w.set(v, "cpu.max", format!("{quota} {period}"));
                 }
-                if let Some(b) = c.burst() {
+                if let Some(b) = burst {
                     w.set(v, "cpu.max.burst", b.to_string());
                 }
-                if let Some(i) = c.idle() {
+                if let Some(i) = idle {
                     w.set(v, "cpu.idle", i.to_string());
                 }
-                if c.realtime_period().is_some() || c.realtime_runtime().is_some() {
+                if rt_period.is_some() || rt_runtime.is_some() {
                     return Err(unsupported("cpu.realtimeRuntime/realtimePeriod", v));
                 }
             }
@@ -323,9 +348,27 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
             "wiops",
         ),
     ];
-    let wants = b.weight().is_some()
-        || b.leaf_weight().is_some()
-        || b.weight_device().as_ref().is_some_and(|d| !d.is_empty())
+    // runc: a weight or leaf weight of 0 is "not set" (Docker sends `weight: 0` when no
+    // --blkio-weight was given); a throttle rate of 0 is written, it removes a limit.
+    let weight = b.weight().filter(|w| *w != 0);
+    let leaf_weight = b.leaf_weight().filter(|w| *w != 0);
+    let weight_devices: Vec<_> = b
+        .weight_device()
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            (
+                format!("{}:{}", d.major(), d.minor()),
+                d.weight().filter(|w| *w != 0),
+                d.leaf_weight().filter(|w| *w != 0),
+            )
+        })
+        .filter(|(_, w, lw)| w.is_some() || lw.is_some())
+        .collect();
+    let wants = weight.is_some()
+        || leaf_weight.is_some()
+        || !weight_devices.is_empty()
         || throttles
             .iter()
             .any(|(d, _, _)| d.as_ref().is_some_and(|d| !d.is_empty()));
@@ -336,21 +379,20 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
         Mode::V2 => w.version("io", "blockIO")?,
         _ => w.version("blkio", "blockIO")?,
     };
-    if let Some(weight) = b.weight() {
+    if let Some(weight) = weight {
         match v {
             Ver::V1 => w.set(v, "blkio.weight", weight.to_string()),
             Ver::V2 => w.set(v, "io.weight", blkio_to_io_weight(weight).to_string()),
         }
     }
-    if let Some(lw) = b.leaf_weight() {
+    if let Some(lw) = leaf_weight {
         match v {
             Ver::V1 => w.set(v, "blkio.leaf_weight", lw.to_string()),
             Ver::V2 => return Err(unsupported("blockIO.leafWeight", v)),
         }
     }
-    for d in b.weight_device().as_deref().unwrap_or_default() {
-        if let Some(weight) = d.weight() {
-            let dev = format!("{}:{}", d.major(), d.minor());
+    for (dev, weight, leaf_weight) in weight_devices {
+        if let Some(weight) = weight {
             match v {
                 Ver::V1 => w.set(v, "blkio.weight_device", format!("{dev} {weight}")),
                 Ver::V2 => w.set(
@@ -360,18 +402,9 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
                 ),
             }
         }
-        if d.leaf_weight().is_some() {
+        if let Some(lw) = leaf_weight {
             match v {
-                Ver::V1 => w.set(
-                    v,
-                    "blkio.leaf_weight_device",
-                    format!(
-                        "{}:{} {}",
-                        d.major(),
-                        d.minor(),
-                        d.leaf_weight().unwrap_or(0)
-                    ),
-                ),
+                Ver::V1 => w.set(v, "blkio.leaf_weight_device", format!("{dev} {lw}")),
                 Ver::V2 => return Err(unsupported("blockIO.weightDevice.leafWeight", v)),
             }
         }
@@ -392,7 +425,8 @@ fn network(w: &mut Writer, res: &LinuxResources) -> Result<(), SpecError> {
     let Some(n) = res.network() else {
         return Ok(());
     };
-    if let Some(id) = n.class_id() {
+    // runc: classID 0 is "not set".
+    if let Some(id) = n.class_id().filter(|id| *id != 0) {
         let v = w.version("net_cls", "network.classID")?;
         if v == Ver::V2 {
             return Err(unsupported("network.classID", v));
@@ -551,6 +585,8 @@ fn device_rule(rule: &LinuxDeviceCgroup) -> Result<String, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::tests::{hybrid, v1, v2};
+    use serde_json::{json, Value};
 
     #[test]
     fn conversions_match_runc() {
@@ -560,5 +596,308 @@ mod tests {
         assert_eq!(blkio_to_io_weight(10), 1);
         assert_eq!(blkio_to_io_weight(500), 4950);
         assert_eq!(blkio_to_io_weight(1000), 10_000);
+    }
+
+    fn spec_with(resources: Value) -> Spec {
+        serde_json::from_value(json!({
+            "ociVersion": "1.0.2",
+            "linux": {"resources": resources},
+        }))
+        .expect("test spec parses")
+    }
+
+    /// The liblxc items (devices left out) and the hybrid cgroup2 files for `resources`.
+    fn translated(
+        resources: &Value,
+        layout: &CgroupLayout,
+    ) -> Result<Vec<(String, String)>, SpecError> {
+        let mut items = Items::default();
+        let files = translate(&spec_with(resources.clone()), layout, &mut items)?;
+        let mut out: Vec<(String, String)> = items
+            .finish()?
+            .into_iter()
+            .filter(|(k, _)| !k.contains(".devices."))
+            .collect();
+        out.extend(files.into_iter().map(|(f, v)| (format!("hybrid:{f}"), v)));
+        Ok(out)
+    }
+
+    /// Hosts without any resource controller: a zero must not even ask for one.
+    fn bare_layouts() -> Vec<CgroupLayout> {
+        let mut bare_v1 = v1();
+        bare_v1.v1.retain(|c, _| c == "devices");
+        bare_v1.swap = false;
+        let mut bare_hybrid = hybrid();
+        bare_hybrid.v1.retain(|c, _| c == "devices");
+        bare_hybrid.v2_controllers.clear();
+        bare_hybrid.swap = false;
+        let mut bare_v2 = v2();
+        bare_v2.v2_controllers.clear();
+        bare_v2.swap = false;
+        vec![bare_v1, bare_hybrid, bare_v2]
+    }
+
+    /// Every field of `linux.resources` at its zero, empty or "false" value, one at a time:
+    /// runc 1.1.5 writes nothing for any of them (libcontainer/cgroups/fs and fs2, specconv).
+    const ZEROS: &[&str] = &[
+        r#"{"memory": {"limit": 0}}"#,
+        r#"{"memory": {"reservation": 0}}"#,
+        r#"{"memory": {"swap": 0}}"#,
+        r#"{"memory": {"kernel": 0, "kernelTCP": 0}}"#,
+        r#"{"memory": {"disableOOMKiller": false}}"#,
+        r#"{"memory": {}}"#,
+        r#"{"cpu": {"shares": 0}}"#,
+        r#"{"cpu": {"quota": 0}}"#,
+        r#"{"cpu": {"period": 0}}"#,
+        r#"{"cpu": {"realtimeRuntime": 0}}"#,
+        r#"{"cpu": {"realtimePeriod": 0}}"#,
+        r#"{"cpu": {"burst": 0}}"#,
+        r#"{"cpu": {"idle": 0}}"#,
+        r#"{"cpu": {"cpus": "", "mems": ""}}"#,
+        r#"{"cpu": {}}"#,
+        r#"{"pids": {"limit": 0}}"#,
+        r#"{"blockIO": {"weight": 0}}"#,
+        r#"{"blockIO": {"leafWeight": 0}}"#,
+        r#"{"blockIO": {"weightDevice": [{"major": 8, "minor": 0, "weight": 0, "leafWeight": 0}]}}"#,
+        r#"{"blockIO": {"weightDevice": [{"major": 8, "minor": 0}]}}"#,
+        r#"{"blockIO": {"throttleReadBpsDevice": [], "throttleWriteBpsDevice": [],
+            "throttleReadIOPSDevice": [], "throttleWriteIOPSDevice": []}}"#,
+        r#"{"blockIO": {}}"#,
+        r#"{"hugepageLimits": []}"#,
+        r#"{"network": {"classID": 0}}"#,
+        r#"{"network": {"priorities": []}}"#,
+        r#"{"rdma": {}}"#,
+        r#"{"unified": {}}"#,
+        r#"{"devices": []}"#,
+        r#"{}"#,
+    ];
+
+    #[test]
+    fn zero_means_unset_for_every_field() {
+        let mut layouts = vec![v1(), hybrid(), v2()];
+        layouts.extend(bare_layouts());
+        let mut all = json!({});
+        for z in ZEROS {
+            let r: Value = serde_json::from_str(z).expect("json");
+            for layout in &layouts {
+                let got = translated(&r, layout)
+                    .unwrap_or_else(|e| panic!("{z} on {:?}: {e}", layout.mode));
+                assert!(got.is_empty(), "{z} on {:?}: {got:?}", layout.mode);
+            }
+            if let (Value::Object(a), Value::Object(b)) = (&mut all, r) {
+                for (k, v) in b {
+                    match (a.get_mut(&k), v) {
+                        (Some(Value::Object(x)), Value::Object(y)) => x.extend(y),
+                        (_, v) => {
+                            a.insert(k, v);
+                        }
+                    }
+                }
+            }
+        }
+        // All of them at once, as a caller that fills every field sends them.
+        for layout in &layouts {
+            assert_eq!(translated(&all, layout).expect("all zeros"), []);
+        }
+    }
+
+    /// What Docker 20.10 puts in config.json for a plain `docker run` and CRI-O for a pod with a
+    /// memory limit but no CPU limit (the two reports that started this).
+    #[test]
+    fn docker_and_crio_zeros() {
+        let docker = json!({
+            "devices": [{"allow": false, "access": "rwm"}],
+            "memory": {"limit": 0, "reservation": 0, "swap": 0, "disableOOMKiller": false},
+            "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0,
+                    "cpus": "", "mems": ""},
+            "pids": {"limit": 0},
+            "blockIO": {"weight": 0},
+        });
+        for layout in [v1(), hybrid(), v2()] {
+            assert_eq!(translated(&docker, &layout).expect("docker"), []);
+        }
+        let crio = json!({
+            "memory": {"limit": 268435456, "swap": 268435456},
+            "cpu": {"shares": 2, "quota": 0, "period": 0},
+            "pids": {"limit": 0},
+            "hugepageLimits": [{"pageSize": "2MB", "limit": 0}],
+        });
+        assert_eq!(
+            translated(&crio, &v1()).expect("crio"),
+            [
+                (
+                    "lxc.cgroup.memory.limit_in_bytes".into(),
+                    "268435456".into()
+                ),
+                (
+                    "lxc.cgroup.memory.memsw.limit_in_bytes".into(),
+                    "268435456".into()
+                ),
+                ("lxc.cgroup.cpu.shares".into(), "2".into()),
+                // A hugepage limit of 0 is a real limit (kubelet denies unrequested sizes).
+                ("lxc.cgroup.hugetlb.2MB.limit_in_bytes".into(), "0".into()),
+            ]
+        );
+        assert_eq!(
+            translated(&crio, &v2()).expect("crio"),
+            [
+                ("lxc.cgroup2.memory.max".into(), "268435456".into()),
+                ("lxc.cgroup2.memory.swap.max".into(), "0".into()),
+                ("lxc.cgroup2.cpu.weight".into(), "1".into()),
+                ("lxc.cgroup2.hugetlb.2MB.max".into(), "0".into()),
+            ]
+        );
+    }
+
+    fn items(r: Value, layout: &CgroupLayout) -> Vec<(String, String)> {
+        translated(&r, layout).unwrap_or_else(|e| panic!("{r}: {e}"))
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn memory_zero_and_minus_one() {
+        // Only the fields that are not zero.
+        let r = json!({"memory": {"limit": 0, "reservation": 1000, "swap": 0}});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[("lxc.cgroup.memory.soft_limit_in_bytes", "1000")])
+        );
+        assert_eq!(
+            items(r, &v2()),
+            pairs(&[("lxc.cgroup2.memory.low", "1000")])
+        );
+        // -1 means unlimited, and unlimited swap with it when swap is not given (runc).
+        let r = json!({"memory": {"limit": -1}});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[
+                ("lxc.cgroup.memory.limit_in_bytes", "-1"),
+                ("lxc.cgroup.memory.memsw.limit_in_bytes", "-1"),
+            ])
+        );
+        assert_eq!(
+            items(r.clone(), &v2()),
+            pairs(&[
+                ("lxc.cgroup2.memory.max", "max"),
+                ("lxc.cgroup2.memory.swap.max", "max"),
+            ])
+        );
+        let mut no_swap = v1();
+        no_swap.swap = false;
+        assert_eq!(
+            items(r, &no_swap),
+            pairs(&[("lxc.cgroup.memory.limit_in_bytes", "-1")])
+        );
+        // Swap equal to the limit: no swap at all on v2.
+        let r = json!({"memory": {"limit": 4096, "swap": 4096}});
+        assert_eq!(
+            items(r, &v2()),
+            pairs(&[
+                ("lxc.cgroup2.memory.max", "4096"),
+                ("lxc.cgroup2.memory.swap.max", "0"),
+            ])
+        );
+        // A swap limit without a memory limit (0 is none) is refused on v2, as runc does.
+        let r = json!({"memory": {"limit": 0, "swap": 4096}});
+        assert!(translated(&r, &v2()).is_err());
+        // swappiness 0 is a value (never swap), not "unset".
+        assert_eq!(
+            items(json!({"memory": {"swappiness": 0}}), &v1()),
+            pairs(&[("lxc.cgroup.memory.swappiness", "0")])
+        );
+    }
+
+    #[test]
+    fn cpu_zero_period_or_quota() {
+        // CRI-O's pod without a CPU limit: period 0 must not reach the kernel.
+        let r = json!({"cpu": {"shares": 512, "period": 0, "quota": 0}});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[("lxc.cgroup.cpu.shares", "512")])
+        );
+        assert_eq!(items(r, &v2()), pairs(&[("lxc.cgroup2.cpu.weight", "20")]));
+        let r = json!({"cpu": {"quota": 50000, "period": 0}});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[("lxc.cgroup.cpu.cfs_quota_us", "50000")])
+        );
+        // runc writes the kernel's default period with a quota alone.
+        assert_eq!(
+            items(r, &v2()),
+            pairs(&[("lxc.cgroup2.cpu.max", "50000 100000")])
+        );
+        let r = json!({"cpu": {"quota": 0, "period": 50000}});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[("lxc.cgroup.cpu.cfs_period_us", "50000")])
+        );
+        assert_eq!(
+            items(r, &v2()),
+            pairs(&[("lxc.cgroup2.cpu.max", "max 50000")])
+        );
+        // Realtime 0 is unset on v2 too, where a real value is refused.
+        assert!(translated(&json!({"cpu": {"realtimeRuntime": 0}}), &v2())
+            .expect("rt 0")
+            .is_empty());
+        assert!(translated(&json!({"cpu": {"realtimeRuntime": 950000}}), &v2()).is_err());
+        assert!(translated(&json!({"cpu": {"idle": 1}}), &v1()).is_err());
+    }
+
+    #[test]
+    fn pids_zero_and_negative() {
+        assert!(items(json!({"pids": {"limit": 0}}), &v1()).is_empty());
+        assert_eq!(
+            items(json!({"pids": {"limit": -1}}), &v1()),
+            pairs(&[("lxc.cgroup.pids.max", "max")])
+        );
+        assert_eq!(
+            items(json!({"pids": {"limit": 100}}), &v2()),
+            pairs(&[("lxc.cgroup2.pids.max", "100")])
+        );
+    }
+
+    #[test]
+    fn block_io_zero_weights() {
+        // Docker's `weight: 0` beside a real throttle: only the throttle.
+        let r = json!({"blockIO": {
+            "weight": 0, "leafWeight": 0,
+            "weightDevice": [
+                {"major": 8, "minor": 0, "weight": 0, "leafWeight": 0},
+                {"major": 8, "minor": 16, "weight": 300},
+            ],
+            "throttleWriteIOPSDevice": [{"major": 8, "minor": 0, "rate": 0}],
+        }});
+        assert_eq!(
+            items(r.clone(), &v1()),
+            pairs(&[
+                ("lxc.cgroup.blkio.weight_device", "8:16 300"),
+                // A rate of 0 removes a throttle: it is written, as runc does.
+                ("lxc.cgroup.blkio.throttle.write_iops_device", "8:0 0"),
+            ])
+        );
+        assert_eq!(
+            items(r, &v2()),
+            pairs(&[
+                ("lxc.cgroup2.io.weight", "8:16 2930"),
+                ("lxc.cgroup2.io.max", "8:0 wiops=0"),
+            ])
+        );
+        // Leaf weights of 0 are unset on v2 too, where real ones are refused.
+        assert!(translated(&json!({"blockIO": {"leafWeight": 500}}), &v2()).is_err());
+    }
+
+    #[test]
+    fn network_zero_class_id() {
+        assert!(items(json!({"network": {"classID": 0}}), &v2()).is_empty());
+        assert_eq!(
+            items(json!({"network": {"classID": 1048577}}), &v1()),
+            pairs(&[("lxc.cgroup.net_cls.classid", "1048577")])
+        );
+        assert!(translated(&json!({"network": {"classID": 1}}), &v2()).is_err());
     }
 }

@@ -492,7 +492,7 @@ fn resources() -> Value {
     json!({"linux": {"resources": {
         "memory": {"limit": 1000000, "reservation": 500000, "swap": 3000000, "swappiness": 10},
         "cpu": {"shares": 1024, "quota": 50000, "period": 100000, "cpus": "0-1", "mems": "0"},
-        "pids": {"limit": 0},
+        "pids": {"limit": -1},
         "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
         "blockIO": {"weight": 500, "throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1000}]}
     }}})
