@@ -181,3 +181,33 @@ fn podman_snippet_registers_lxcri_with_json_errors() {
         "not the default unless asked"
     );
 }
+
+#[test]
+fn docker_daemon_json_registers_lxcri() {
+    let rel = "contrib/docker/daemon.json";
+    let text = std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not valid JSON: {e}"));
+    // dockerd refuses to start on a key it does not know, and on one also given as a flag:
+    // the snippet holds only the runtime, to be merged into /etc/docker/daemon.json.
+    let top: Vec<&String> = v.as_object().expect("an object").keys().collect();
+    assert_eq!(top, ["runtimes"], "{text}");
+    let lxcri = v
+        .pointer("/runtimes/lxcri")
+        .and_then(|r| r.as_object())
+        .expect("runtimes.lxcri");
+    assert_eq!(
+        lxcri.get("path").and_then(|p| p.as_str()),
+        Some(INSTALLED),
+        "{text}"
+    );
+    for k in lxcri.keys() {
+        assert!(
+            ["path", "runtimeArgs"].contains(&k.as_str()),
+            "unknown docker runtime key {k}"
+        );
+    }
+    // Installed with the other client configurations (make install, the .deb).
+    let makefile = std::fs::read_to_string(repo().join("Makefile")).expect("Makefile");
+    assert!(makefile.contains("docker/daemon.json"), "not in CONTRIB");
+}
