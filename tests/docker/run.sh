@@ -164,15 +164,19 @@ contains() { case "$4" in *"$3"*) pass "$1" "$2" ;; *) fail "$1" "$2" "[$3] not 
 pty() { timeout -k 5 $((tmo + 15)) script -qec "$1" /dev/null; }
 # A limit as the container reads it: in its own cgroup (the path /proc/self/cgroup names, below
 # /sys/fs/cgroup/<controller>, or that directory itself), else the cgroup2 file.
-limit_script='p=$(awk -F: -v c="$1" '"'"'$2 ~ "(^|,)"c"(,|$)" {print $3}'"'"' /proc/self/cgroup)
-for f in "/sys/fs/cgroup/$1$p/$2" "/sys/fs/cgroup/$1/$2" "/sys/fs/cgroup/$3"; do
-  [ -f "$f" ] && { cat "$f"; exit; }
-done
-echo "no $2 or $3 in /sys/fs/cgroup"'
+# `lim CONTROLLER V1FILE V2FILE` in the container's sh.
+lim='lim() {
+  p=$(awk -F: -v c="$1" '"'"'$2 ~ "(^|,)"c"(,|$)" {print $3}'"'"' /proc/self/cgroup)
+  for f in "/sys/fs/cgroup/$1$p/$2" "/sys/fs/cgroup/$1/$2" "/sys/fs/cgroup/$3"; do
+    [ -f "$f" ] && { head -n1 "$f"; return; }
+  done
+  echo "no $2 or $3 in /sys/fs/cgroup"
+}'
 inside() {  # RT CONTROLLER V1FILE V2FILE [RUN OPTIONS...]
   local rt=$1 c=$2 f1=$3 f2=$4; shift 4
-  d run --rm --runtime "$rt" --network none "$@" "$img" sh -c "$limit_script" sh "$c" "$f1" "$f2" 2>&1
+  d run --rm --runtime "$rt" --network none "$@" "$img" sh -c "$lim; lim $c $f1 $f2" 2>&1
 }
+v2=; [ -f /sys/fs/cgroup/cgroup.controllers ] && v2=1
 
 # --- a busybox image: `docker import` of scripts/mkbundle.sh's rootfs (no registry here).
 "$repo/scripts/mkbundle.sh" "$work/bundle" true >/dev/null || die "mkbundle.sh failed"
@@ -228,6 +232,25 @@ tmp-ok" "$out"
     *) fail "$rt" "run --cpus 1.5 (read inside)" "want [150000], got [$out]" ;;
   esac
 
+  # More of Docker's resource flags at once, each a field that is 0 in every other scenario.
+  if [ -z "$v2" ]; then
+    out=$(d "${run[@]}" --rm --memory 64m --memory-swap 128m --memory-reservation 32m \
+      --memory-swappiness 10 --oom-kill-disable --cpu-shares 512 --cpuset-cpus 0 \
+      --cpu-period 50000 --cpu-quota 25000 "$img" sh -c "$lim
+      lim memory memory.memsw.limit_in_bytes -; lim memory memory.soft_limit_in_bytes -
+      lim memory memory.swappiness -; lim memory memory.oom_control -
+      lim cpu cpu.shares -; lim cpuset cpuset.cpus -
+      lim cpu cpu.cfs_period_us -; lim cpu cpu.cfs_quota_us -" 2>&1 | tr '\n' ' ')
+    want="134217728 33554432 10 oom_kill_disable 1 512 0 50000 25000 "
+  else
+    out=$(d "${run[@]}" --rm --memory 64m --memory-swap 128m --memory-reservation 32m \
+      --cpu-shares 512 --cpuset-cpus 0 --cpu-period 50000 --cpu-quota 25000 "$img" sh -c "$lim
+      lim - - memory.swap.max; lim - - memory.low; lim - - cpu.weight
+      lim - - cpuset.cpus; lim - - cpu.max" 2>&1 | tr '\n' ' ')
+    want="67108864 33554432 20 0 25000 50000 "
+  fi
+  check "$rt" "run --memory-swap --memory-reservation --cpu-shares --cpuset-cpus ... (read inside)" "$want" "$out"
+
   # A long-running container. The trap makes SIGTERM (what stop sends first) end it with
   # status 0: a stop that had to fall back to SIGKILL shows as 137.
   id=$(d "${run[@]}" -d --name "long-$rt" "$img" sh -c 'trap "exit 0" TERM; echo started; sleep 1000 & wait' 2>&1)
@@ -256,9 +279,9 @@ tmp-ok" "$out"
   # containerd hands Docker's whole resources block, zeros and all, to `<runtime> update`.
   d update --memory 128m --memory-swap 256m --pids-limit 20 "$id" >/dev/null 2>&1
   check "$rt" "update: exit status" 0 "$?"
-  out=$(d exec "$id" sh -c "$limit_script" sh memory memory.limit_in_bytes memory.max 2>&1)
+  out=$(d exec "$id" sh -c "$lim; lim memory memory.limit_in_bytes memory.max" 2>&1)
   check "$rt" "update --memory 128m (read inside)" 134217728 "$out"
-  out=$(d exec "$id" sh -c "$limit_script" sh pids pids.max pids.max 2>&1)
+  out=$(d exec "$id" sh -c "$lim; lim pids pids.max pids.max" 2>&1)
   check "$rt" "update --pids-limit 20 (read inside)" 20 "$out"
   out=$(d top "$id" 2>&1)
   contains "$rt" "top: lists the container's processes" "sleep 1000" "$out"
