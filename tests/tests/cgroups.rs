@@ -169,3 +169,54 @@ fn hugepage_limit_on_hybrid_unified_hugetlb() {
     rt.delete_force(&id).ok();
     assert!(!unified_root.join(&rel).exists(), "unified cgroup removed");
 }
+
+/// Callers fill every resource field and send 0 for "not asked for": Docker `blockIO.weight: 0`
+/// (this host's I/O schedulers have no weight file at all), CRI-O `cpu.period: 0`. As with runc,
+/// such a container starts, its limits stay the kernel's defaults, and an update made of zeros
+/// (what containerd passes on for `docker update`) changes nothing but the one real value.
+#[test]
+fn zero_resources_mean_unset() {
+    let rt = Runtime::new();
+    let id = unique_id("cg-zero");
+    let rel = format!("{PARENT}/{id}");
+    let mut b = Bundle::new(&["sleep", "30"]);
+    b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
+    let zeros = json!({
+        "memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0,
+                   "disableOOMKiller": false},
+        "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0,
+                "cpus": "", "mems": ""},
+        "pids": {"limit": 0},
+        "blockIO": {"weight": 0, "leafWeight": 0},
+        "network": {"classID": 0},
+    });
+    for (k, v) in zeros.as_object().expect("object") {
+        b.linux()["resources"][k] = v.clone();
+    }
+    rt.create(&b, &id).ok();
+    rt.start(&id).ok();
+    rt.wait_status(&id, "running");
+    if unified() {
+        assert_eq!(read("", &rel, "memory.max"), "max");
+        assert_eq!(read("", &rel, "pids.max"), "max");
+        assert_eq!(read("", &rel, "cpu.max"), "max 100000");
+    } else {
+        assert_eq!(read("pids", &rel, "pids.max"), "max");
+        assert_eq!(read("cpu", &rel, "cpu.cfs_quota_us"), "-1");
+        assert_eq!(read("cpu", &rel, "cpu.cfs_period_us"), "100000");
+        assert_eq!(read("cpu", &rel, "cpu.shares"), "1024");
+    }
+
+    let mut update = zeros.clone();
+    update["pids"]["limit"] = json!(20);
+    let path = b.path().join("update.json");
+    fs::write(&path, update.to_string()).expect("write update.json");
+    rt.run(&["update", "--resources", path.to_str().expect("utf-8"), &id])
+        .ok();
+    assert_eq!(read("pids", &rel, "pids.max"), "20");
+    if !unified() {
+        assert_eq!(read("cpu", &rel, "cpu.cfs_period_us"), "100000");
+    }
+    rt.delete_force(&id).ok();
+    assert_gone_everywhere(&rel);
+}
