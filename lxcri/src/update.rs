@@ -255,6 +255,7 @@ mod tests {
             v2: None,
             v2_controllers: Default::default(),
             swap: true,
+            bfq: false,
         };
         let v1: std::collections::BTreeMap<_, _> = ctrls
             .iter()

@@ -169,12 +169,26 @@ impl CgroupLayout {
                         .is_some_and(|p| v2_has_swap(&under_root(fs_root, p)))
             }
         };
+        // runc's rule (libcontainer/cgroups/fs/blkio.go, fs2/io.go): BFQ's files when the v1
+        // hierarchy has no blkio.weight, or when v2 has io.bfq.weight. Neither exists in a root
+        // cgroup, so look in its direct children too.
+        let bfq = match mode {
+            Mode::V1 | Mode::Hybrid => v1.get("blkio").is_some_and(|p| {
+                let root = under_root(fs_root, p);
+                !in_root_or_child(&root, "blkio.weight")
+                    && in_root_or_child(&root, "blkio.bfq.weight")
+            }),
+            Mode::V2 => v2
+                .as_deref()
+                .is_some_and(|p| in_root_or_child(&under_root(fs_root, p), "io.bfq.weight")),
+        };
         Ok(CgroupLayout {
             mode,
             v1,
             v2,
             v2_controllers,
             swap,
+            bfq,
         })
     }
 }
@@ -182,7 +196,12 @@ impl CgroupLayout {
 /// The v2 root cgroup has no memory.swap.max; a child with the memory controller enabled has it
 /// when the kernel accounts swap, so look at the root's direct children.
 fn v2_has_swap(root: &Path) -> bool {
-    if root.join("memory.swap.max").exists() {
+    in_root_or_child(root, "memory.swap.max")
+}
+
+/// `file` exists in the cgroup `root` or one of its direct children.
+fn in_root_or_child(root: &Path, file: &str) -> bool {
+    if root.join(file).exists() {
         return true;
     }
     let Ok(entries) = std::fs::read_dir(root) else {
@@ -191,7 +210,7 @@ fn v2_has_swap(root: &Path) -> bool {
     entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .any(|e| e.path().join("memory.swap.max").exists())
+        .any(|e| e.path().join(file).exists())
 }
 
 #[cfg(test)]
@@ -255,6 +274,45 @@ mod tests {
         assert_eq!(l.v1["name=systemd"], Path::new("/sys/fs/cgroup/systemd"));
         assert_eq!(l.v1.len(), 9);
         assert!(l.swap);
+    }
+
+    #[test]
+    fn bfq_weights_as_runc_picks_them() {
+        let hybrid = |files: &[(&str, &str)]| {
+            let mut all = vec![("sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n")];
+            all.extend_from_slice(files);
+            let t = tree(&all);
+            CgroupLayout::from_mountinfo(HYBRID, t.path())
+                .expect("layout")
+                .bfq
+        };
+        // This host: neither CFQ nor BFQ (none, mq-deadline): the classic name stays.
+        assert!(!hybrid(&[]));
+        // BFQ's files exist only below the root.
+        assert!(hybrid(&[(
+            "sys/fs/cgroup/blkio/init.scope/blkio.bfq.weight",
+            "100"
+        )]));
+        assert!(!hybrid(&[
+            ("sys/fs/cgroup/blkio/init.scope/blkio.bfq.weight", "100"),
+            ("sys/fs/cgroup/blkio/init.scope/blkio.weight", "500"),
+        ]));
+        let v2 = |files: &[(&str, &str)]| {
+            let mut all = vec![("sys/fs/cgroup/cgroup.controllers", "io memory\n")];
+            all.extend_from_slice(files);
+            let t = tree(&all);
+            CgroupLayout::from_mountinfo(V2, t.path())
+                .expect("layout")
+                .bfq
+        };
+        assert!(!v2(&[(
+            "sys/fs/cgroup/system.slice/io.weight",
+            "default 100"
+        )]));
+        assert!(v2(&[(
+            "sys/fs/cgroup/system.slice/io.bfq.weight",
+            "default 100"
+        )]));
     }
 
     #[test]

@@ -46,4 +46,7 @@ pub struct CgroupLayout {
     pub v2_controllers: BTreeSet<String>,
     /// Swap limits can be set (v1 memory.memsw.limit_in_bytes / v2 memory.swap.max exist).
     pub swap: bool,
+    /// Block I/O weights are BFQ's: v1 has blkio.bfq.weight and no blkio.weight (CFQ's, gone
+    /// since Linux 5.0), v2 has io.bfq.weight. runc writes the weights there in that case.
+    pub bfq: bool,
 }

@@ -201,6 +201,7 @@ mod tests {
             v2: Some("/sys/fs/cgroup/unified".into()),
             v2_controllers: BTreeSet::from(["hugetlb".to_string()]),
             swap: true,
+            bfq: false,
         }
     }
 
@@ -318,6 +319,7 @@ mod tests {
             v2: Some("/sys/fs/cgroup".into()),
             v2_controllers: BTreeSet::new(),
             swap: false,
+            bfq: false,
         };
         let p = CgroupPaths::from_proc_cgroup(&l, "0::/lxcri/c1\n").expect("paths");
         assert_eq!(p.dirs, [PathBuf::from("/sys/fs/cgroup/lxcri/c1")]);

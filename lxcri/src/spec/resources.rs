@@ -379,9 +379,13 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
         Mode::V2 => w.version("io", "blockIO")?,
         _ => w.version("blkio", "blockIO")?,
     };
+    // BFQ takes blkio's weights (10..1000) as they are, in its own files (runc's rule).
+    let bfq = w.layout.bfq;
     if let Some(weight) = weight {
         match v {
+            Ver::V1 if bfq => w.set(v, "blkio.bfq.weight", weight.to_string()),
             Ver::V1 => w.set(v, "blkio.weight", weight.to_string()),
+            Ver::V2 if bfq => w.set(v, "io.bfq.weight", weight.to_string()),
             Ver::V2 => w.set(v, "io.weight", blkio_to_io_weight(weight).to_string()),
         }
     }
@@ -394,7 +398,9 @@ fn block_io(w: &mut Writer, b: &LinuxBlockIo) -> Result<(), SpecError> {
     for (dev, weight, leaf_weight) in weight_devices {
         if let Some(weight) = weight {
             match v {
+                Ver::V1 if bfq => w.set(v, "blkio.bfq.weight_device", format!("{dev} {weight}")),
                 Ver::V1 => w.set(v, "blkio.weight_device", format!("{dev} {weight}")),
+                Ver::V2 if bfq => w.set(v, "io.bfq.weight", format!("{dev} {weight}")),
                 Ver::V2 => w.set(
                     v,
                     "io.weight",
@@ -889,6 +895,33 @@ mod tests {
         );
         // Leaf weights of 0 are unset on v2 too, where real ones are refused.
         assert!(translated(&json!({"blockIO": {"leafWeight": 500}}), &v2()).is_err());
+    }
+
+    #[test]
+    fn block_io_weights_in_bfq_files() {
+        let r = json!({"blockIO": {"weight": 500,
+            "weightDevice": [{"major": 8, "minor": 16, "weight": 300}]}});
+        let mut l = v1();
+        l.bfq = true;
+        assert_eq!(
+            items(r.clone(), &l),
+            pairs(&[
+                ("lxc.cgroup.blkio.bfq.weight", "500"),
+                ("lxc.cgroup.blkio.bfq.weight_device", "8:16 300"),
+            ])
+        );
+        let mut l = v2();
+        l.bfq = true;
+        assert_eq!(
+            items(r.clone(), &l),
+            pairs(&[
+                ("lxc.cgroup2.io.bfq.weight", "500"),
+                ("lxc.cgroup2.io.bfq.weight", "8:16 300"),
+            ])
+        );
+        // Zero stays unset whichever file would take it.
+        let z = json!({"blockIO": {"weight": 0, "weightDevice": [{"major": 8, "minor": 16, "weight": 0}]}});
+        assert!(items(z, &l).is_empty());
     }
 
     #[test]

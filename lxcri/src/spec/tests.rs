@@ -43,6 +43,7 @@ pub(super) fn v1() -> CgroupLayout {
         v2: None,
         v2_controllers: BTreeSet::new(),
         swap: true,
+        bfq: false,
     }
 }
 
@@ -66,6 +67,7 @@ pub(super) fn v2() -> CgroupLayout {
             .map(|s| s.to_string())
             .collect(),
         swap: true,
+        bfq: false,
     }
 }
 
