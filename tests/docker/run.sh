@@ -305,6 +305,14 @@ tmp-ok" "$out"
   check "$rt" "rm: the container is gone" "" "$(d ps -aq --no-trunc | grep -F "$id")"
 }
 
+# dockerd's view of the snippet, as docs/operators.md tells users to check it.
+info=$(d info -f '{{json .Runtimes}}' 2>&1)
+case "$info" in
+  *"\"lxcri\":{\"path\":\"$RUNTIME\""*) echo "PASS  docker info lists lxcri from contrib/docker/daemon.json" ;;
+  *) echo "FAIL  docker info lists lxcri from contrib/docker/daemon.json: $info"
+     regressions+=("docker info lists lxcri") ;;
+esac
+
 for rt in runc lxcri; do
   scenarios "$rt"
 done
