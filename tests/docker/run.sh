@@ -45,7 +45,10 @@ not_run() {
 # --- docker.io from Debian, only when missing. Its postinst would start the service where an
 # init system runs; policy-rc.d keeps it from doing so.
 if ! dpkg-query -W -f='${Status}\n' docker.io 2>/dev/null | grep -q '^install ok installed'; then
-  apt-cache policy docker.io 2>/dev/null | grep -q 'Candidate: [0-9]' || not_run "no docker.io in apt"
+  # Not `apt-cache ... | grep -q`: grep leaves early, apt-cache dies of SIGPIPE, and pipefail
+  # turns that into a failure.
+  policy=$(apt-cache policy docker.io 2>/dev/null)
+  grep -q 'Candidate: [0-9]' <<<"$policy" || not_run "no docker.io in apt"
   echo "installing: docker.io"
   had_policy=; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
   [ -n "$had_policy" ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
