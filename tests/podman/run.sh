@@ -29,7 +29,10 @@ for p in podman conmon; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-  apt-cache policy $missing | grep -q 'Candidate: [0-9]' || die "no candidate for$missing in apt"
+  # Not `apt-cache ... | grep -q`: grep leaves early, apt-cache dies of SIGPIPE (141) and
+  # pipefail made that "no candidate" whenever podman was not installed yet.
+  policy=$(apt-cache policy $missing)
+  grep -q 'Candidate: [0-9]' <<<"$policy" || die "no candidate for$missing in apt"
   echo "installing:$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
     || die "apt-get install$missing failed"
