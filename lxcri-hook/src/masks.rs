@@ -204,6 +204,7 @@ pub fn attr_flags(names: &[String]) -> Result<(u64, MsFlags)> {
             "nosuid" => (a | MOUNT_ATTR_NOSUID, m | MsFlags::MS_NOSUID),
             "nodev" => (a | MOUNT_ATTR_NODEV, m | MsFlags::MS_NODEV),
             "noexec" => (a | MOUNT_ATTR_NOEXEC, m | MsFlags::MS_NOEXEC),
+            "ro" => (a | MOUNT_ATTR_RDONLY, m | MsFlags::MS_RDONLY),
             other => return Err(Error::new("mount flags", format!("unknown flag {other:?}"))),
         })
     })
