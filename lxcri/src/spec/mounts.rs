@@ -231,12 +231,12 @@ fn filter_options(opts: &[String], dest: &Path) -> Vec<String> {
     out
 }
 
-/// The spec's cgroup mount as runc makes it. With a new cgroup namespace the cgroup filesystem
-/// itself (its root is the container's cgroup). Without one, on a v1 (or hybrid) host: a tmpfs,
-/// and below it each v1 hierarchy's container cgroup bind-mounted at
+/// The spec's cgroup mount as runc makes it. On a v1 (or hybrid) host: a tmpfs, and below it
+/// each v1 hierarchy's container cgroup bind-mounted at
 /// `<dest>/<hierarchy's directory name>` (so `/sys/fs/cgroup/memory/memory.limit_in_bytes` is the
 /// container's own), read-only when the spec says `ro` (the tmpfs too, once the binds are made:
-/// see [`late_mount_flags`]); on a v2 host the container's cgroup2 directory bind-mounted at dest.
+/// see [`late_mount_flags`]); on a v2 host the container's cgroup2 directory bind-mounted at dest,
+/// or in a new cgroup namespace a cgroup2 mount (whose root is the namespace's).
 fn cgroup_entries(
     raw_opts: &[String],
     dest: &Path,
@@ -279,29 +279,21 @@ fn cgroup_entries(
     tmpfs.extend(["mode=755".to_string(), "create=dir".to_string()]);
     push("tmpfs", &dest_s, "tmpfs", &tmpfs);
     // One entry per hierarchy (cpu and cpuacct may share one), named by its mount point.
-    let mut hierarchies: Vec<(&Path, Vec<&str>)> = Vec::new();
-    for (ctrl, mp) in &layout.v1 {
-        match hierarchies.iter_mut().find(|(p, _)| *p == mp.as_path()) {
-            Some((_, ctrls)) => ctrls.push(ctrl),
-            None => hierarchies.push((mp, vec![ctrl])),
-        }
-    }
+    let mut hierarchies: Vec<&Path> = layout.v1.values().map(PathBuf::as_path).collect();
     hierarchies.sort();
-    for (mp, ctrls) in hierarchies {
+    hierarchies.dedup();
+    for mp in hierarchies {
         let Some(name) = mp.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
         let target = format!("{dest_s}/{name}");
+        // A bind mount of the container's cgroup in a cgroup namespace too: a v1 cgroup
+        // filesystem cannot be mounted from a user namespace (EPERM), a bind can, and inside
+        // the namespace its root reads "/" either way.
         let mut o = opts.clone();
-        if cgroup.new_ns {
-            o.push(ctrls.join(","));
-            o.push("create=dir".into());
-            push("cgroup", &target, "cgroup", &o);
-        } else {
-            o.insert(0, "bind".into());
-            o.push("create=dir".into());
-            push(&path_str(&mp.join(cgroup.dir))?, &target, "none", &o);
-        }
+        o.insert(0, "bind".into());
+        o.push("create=dir".into());
+        push(&path_str(&mp.join(cgroup.dir))?, &target, "none", &o);
     }
     Ok(())
 }
