@@ -51,8 +51,9 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
         hooks::run_all("createContainer", &cfg.create_container_hooks, &state)?;
     }
     sysctl::apply(&root, &cfg.sysctl)?;
-    masks::mask(&root, &cfg.masked_paths)?;
+    // runc's order: read-only paths first, then masks (a path in both ends up masked).
     masks::readonly(&root, &cfg.readonly_paths)?;
+    masks::mask(&root, &cfg.masked_paths)?;
     masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
     if cfg.cgroup_mount {
         masks::open_cgroup_dirs(&root)?;

@@ -41,8 +41,11 @@ pub fn mask(root: &Root, paths: &[String]) -> Result<()> {
             )
             .ctx(what)?;
         } else {
+            let null = container_null(root);
+            let source = null.as_ref().map(fd_path);
+            let source = source.as_deref().unwrap_or(Path::new("/dev/null"));
             mount(
-                Some("/dev/null"),
+                Some(source),
                 &target,
                 None::<&str>,
                 MsFlags::MS_BIND,
@@ -56,6 +59,15 @@ pub fn mask(root: &Root, paths: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The container's own /dev/null if it is the null device (runc masks with that one, so the
+/// container does not see the host's devtmpfs in its mountinfo); None means the host's.
+fn container_null(root: &Root) -> Option<OwnedFd> {
+    let fd = root.open_path(Path::new("/dev/null"), OFlag::O_PATH).ok()?;
+    let st = fstat(&fd).ok()?;
+    let chr = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFCHR;
+    (chr && st.st_rdev == nix::sys::stat::makedev(1, 3)).then_some(fd)
 }
 
 /// Make each existing path read-only: bind it onto itself, then remount the bind read-only.
