@@ -1,8 +1,8 @@
-//! `lxcri-hook`: run by liblxc as `lxc.hook.autodev` (with `lxc.hook.version = 1`) in the
+//! `lxcri-hook`: run by liblxc as `lxc.hook.mount` (with `lxc.hook.version = 1`) in the
 //! container's mount namespace, after all mounts and before pivot_root.
 //!
 //! Reads `<dir of $LXC_CONFIG_FILE>/hook.json` and, under `$LXC_ROOTFS_MOUNT`: creates
-//! `linux.devices` and the /dev symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
+//! runc's default devices, `linux.devices` and the /dev symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
 //! `readonlyPaths` read-only and finally the rootfs itself if `root.readonly`.
 //!
 //! Exit status 0 on success; otherwise 1 and one line `lxcri-hook: <what failed>: <why>` on stderr.
@@ -41,6 +41,9 @@ fn load_config(config_file: &Path) -> Result<HookConfig> {
 pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     let root = Root::open(rootfs)?;
     devices::setup(&root, &cfg.devices)?;
+    if cfg.guard_dev_pts {
+        devices::guard_dev_pts(&root)?;
+    }
     if !cfg.create_container_hooks.is_empty() {
         // createContainer runs in the container's namespaces: state.pid is the container
         // process as the container sees it (config.md, "State").
@@ -48,8 +51,9 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
         hooks::run_all("createContainer", &cfg.create_container_hooks, &state)?;
     }
     sysctl::apply(&root, &cfg.sysctl)?;
-    masks::mask(&root, &cfg.masked_paths)?;
+    // runc's order: read-only paths first, then masks (a path in both ends up masked).
     masks::readonly(&root, &cfg.readonly_paths)?;
+    masks::mask(&root, &cfg.masked_paths)?;
     masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
     if cfg.cgroup_mount {
         masks::open_cgroup_dirs(&root)?;
@@ -69,7 +73,9 @@ fn run() -> Result<()> {
         .or_else(|| std::env::args().nth(1))
         .unwrap_or_default();
     match hook_type.as_str() {
-        "autodev" => {
+        // `mount` since liblxc's autodev is off (see lxcri::spec); `autodev` for containers
+        // created by an older lxcri.
+        "mount" | "autodev" => {
             let rootfs = env_path("LXC_ROOTFS_MOUNT")?;
             let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
             apply(&rootfs, &cfg)
@@ -83,7 +89,7 @@ fn run() -> Result<()> {
         other => Err(Error::new(
             "hook type",
             format!(
-                "{other:?} is not supported (expected \"autodev\" or \"start-host\" with lxc.hook.version = 1)"
+                "{other:?} is not supported (expected \"mount\" or \"start-host\" with lxc.hook.version = 1)"
             ),
         )),
     }

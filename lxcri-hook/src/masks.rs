@@ -41,8 +41,11 @@ pub fn mask(root: &Root, paths: &[String]) -> Result<()> {
             )
             .ctx(what)?;
         } else {
+            let null = container_null(root);
+            let source = null.as_ref().map(fd_path);
+            let source = source.as_deref().unwrap_or(Path::new("/dev/null"));
             mount(
-                Some("/dev/null"),
+                Some(source),
                 &target,
                 None::<&str>,
                 MsFlags::MS_BIND,
@@ -56,6 +59,15 @@ pub fn mask(root: &Root, paths: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The container's own /dev/null if it is the null device (runc masks with that one, so the
+/// container does not see the host's devtmpfs in its mountinfo); None means the host's.
+fn container_null(root: &Root) -> Option<OwnedFd> {
+    let fd = root.open_path(Path::new("/dev/null"), OFlag::O_PATH).ok()?;
+    let st = fstat(&fd).ok()?;
+    let chr = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFCHR;
+    (chr && st.st_rdev == nix::sys::stat::makedev(1, 3)).then_some(fd)
 }
 
 /// Make each existing path read-only: bind it onto itself, then remount the bind read-only.
@@ -204,6 +216,7 @@ pub fn attr_flags(names: &[String]) -> Result<(u64, MsFlags)> {
             "nosuid" => (a | MOUNT_ATTR_NOSUID, m | MsFlags::MS_NOSUID),
             "nodev" => (a | MOUNT_ATTR_NODEV, m | MsFlags::MS_NODEV),
             "noexec" => (a | MOUNT_ATTR_NOEXEC, m | MsFlags::MS_NOEXEC),
+            "ro" => (a | MOUNT_ATTR_RDONLY, m | MsFlags::MS_RDONLY),
             other => return Err(Error::new("mount flags", format!("unknown flag {other:?}"))),
         })
     })
@@ -324,7 +337,9 @@ mod tests {
         assert_eq!(a, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
         assert_eq!(m, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC);
         assert_eq!(attr_flags(&names(&["nodev"])).unwrap().0, MOUNT_ATTR_NODEV);
-        assert!(attr_flags(&names(&["ro"])).is_err());
+        // ro: the tmpfs of a read-only cgroup mount, once its hierarchies are mounted.
+        assert_eq!(attr_flags(&names(&["ro"])).unwrap().0, MOUNT_ATTR_RDONLY);
+        assert!(attr_flags(&names(&["relatime"])).is_err());
     }
 
     fn erofs(r: std::io::Result<()>) -> bool {

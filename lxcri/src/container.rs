@@ -261,7 +261,7 @@ impl Runtime {
         }
         let linux = spec.linux().clone().unwrap_or_default();
         let hook_config = HookConfig {
-            devices: linux.devices().clone().unwrap_or_default(),
+            devices: spec::devices(spec),
             sysctl: linux
                 .sysctl()
                 .clone()
@@ -270,8 +270,9 @@ impl Runtime {
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),
-            mount_flags: spec::liblxc_mount_flags(spec),
-            cgroup_mount: spec::has_cgroup_mount(spec),
+            mount_flags: spec::late_mount_flags(spec, &cgroup_layout),
+            cgroup_mount: false,
+            guard_dev_pts: spec::mounts_at(spec, "/dev/pts"),
             root_readonly: spec
                 .root()
                 .as_ref()

@@ -1,6 +1,6 @@
 //! What `lxcri create` leaves for `lxcri-hook` in `<rundir>/hook.json`.
 //!
-//! liblxc runs `lxcri-hook` as `lxc.hook.autodev`, in the container's mount namespace after all
+//! liblxc runs `lxcri-hook` as `lxc.hook.mount`, in the container's mount namespace after all
 //! mounts are done and before pivot_root, with `LXC_ROOTFS_MOUNT` naming where the rootfs is
 //! mounted and `LXC_CONFIG_FILE` the liblxc config (whose directory is the runtime directory);
 //! and, when the spec has prestart or createRuntime hooks, as `lxc.hook.start-host`, in the
@@ -12,7 +12,7 @@ pub const HOOK_CONFIG: &str = "hook.json";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HookConfig {
-    /// `linux.devices`: created under the rootfs's /dev.
+    /// runc's default devices and `linux.devices`: created under the rootfs's /dev.
     #[serde(default)]
     pub devices: Vec<oci_spec::runtime::LinuxDevice>,
     /// `linux.sysctl` (validated by translation), written under the rootfs's /proc/sys before
@@ -28,8 +28,8 @@ pub struct HookConfig {
     /// Destinations of mounts with the `rro` option: made read-only with all their submounts.
     #[serde(default)]
     pub recursive_readonly: Vec<String>,
-    /// (destination, flags, with every mount below): the spec's `nosuid`/`nodev`/`noexec` on the
-    /// `/dev` and cgroup mounts, which liblxc mounts without them.
+    /// (destination, flags, with every mount below): flags set after every mount is made (`ro`
+    /// on the tmpfs of a read-only cgroup mount, see `lxcri::spec::late_mount_flags`).
     #[serde(default)]
     pub mount_flags: Vec<(String, Vec<String>, bool)>,
     /// The spec mounts cgroups at /sys/fs/cgroup: make the directories of liblxc's tmpfs that lead
@@ -37,6 +37,10 @@ pub struct HookConfig {
     /// process with CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH can pass).
     #[serde(default)]
     pub cgroup_mount: bool,
+    /// The spec mounts something at /dev/pts: shield it from liblxc's detach of /dev/pts (see
+    /// lxcri-hook's `guard_dev_pts`).
+    #[serde(default)]
+    pub guard_dev_pts: bool,
     /// `root.readonly`: remount the rootfs read-only after everything else is mounted.
     #[serde(default)]
     pub root_readonly: bool,

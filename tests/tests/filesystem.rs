@@ -317,3 +317,22 @@ fn user_namespace_host_view() {
     );
     rt.delete_force(&id).ok();
 }
+
+/// runc's cgroup layout (issue 11): the container's own cgroup is at the plain path, so a memory
+/// limit reads back as JVMs, Go and scripts read it (`/sys/fs/cgroup/memory/memory.limit_in_bytes`
+/// on a v1 host, `/sys/fs/cgroup/memory.max` on v2), and the spec's `ro` cgroup mount cannot be
+/// written, the tmpfs holding the hierarchies included (lxcri's is a read-only mount; runc
+/// 1.1.5's a writable one of mode 0555, which stops this process too: it has no
+/// CAP_DAC_OVERRIDE). liblxc's layout had the cgroup at its full host path below each
+/// controller, where neither file is.
+#[test]
+fn own_cgroup_at_the_plain_path_read_only() {
+    let rt = Runtime::new();
+    let mut b = Bundle::sh(
+        "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; \
+         if mkdir /sys/fs/cgroup/x 2>/dev/null; then echo writable; else echo read-only; fi; \
+         if (echo 1 > /sys/fs/cgroup/memory/memory.limit_in_bytes) 2>/dev/null; then echo limit writable; fi",
+    );
+    b.linux()["resources"]["memory"] = json!({"limit": 64 * 1024 * 1024});
+    assert_eq!(rt.output(&b), "67108864\nread-only\n");
+}

@@ -68,7 +68,13 @@ pub fn finish_with(
     seccomp: Option<Seccomp<'_>>,
     personality: Option<&LinuxPersonality>,
 ) -> Result<Infallible, ProcessError> {
-    let env: Vec<String> = process.env().clone().unwrap_or_default();
+    let mut env: Vec<String> = process.env().clone().unwrap_or_default();
+    // As runc: a process without HOME gets its user's home from the container's /etc/passwd,
+    // or "/" (shells, ssh-style tools and language runtimes read it).
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        let passwd = read_prefix(Path::new("/etc/passwd"), 1 << 20).unwrap_or_default();
+        env.push(format!("HOME={}", home_of(&passwd, process.user().uid())));
+    }
     let args = match process.args() {
         Some(a) if !a.is_empty() => a.as_slice(),
         _ => return Err(ProcessError::NoArgs),
@@ -147,6 +153,26 @@ pub fn finish_with(
 
 /// The process's cwd: the spec requires an absolute path; an empty one means "/" and a relative
 /// one is taken relative to "/".
+/// The home directory of `uid` in passwd(5) text; "/" when there is no entry or it is empty.
+fn home_of(passwd: &str, uid: u32) -> String {
+    let uid = uid.to_string();
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() >= 7 && f[2] == uid)
+        .map(|f| f[5].to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// At most `max` bytes of a file, as text (the file is the container's: never read it whole).
+fn read_prefix(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
 fn container_cwd(cwd: &Path) -> PathBuf {
     Path::new("/").join(cwd)
 }

@@ -428,3 +428,13 @@ fn finish_reports_exec_failure_in_child() {
         "{out}"
     );
 }
+
+#[test]
+fn home_from_passwd() {
+    let passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/false\nempty:x:7:7:::/bin/sh\n";
+    assert_eq!(super::home_of(passwd, 0), "/root");
+    assert_eq!(super::home_of(passwd, 65534), "/nonexistent");
+    assert_eq!(super::home_of(passwd, 7), "/");
+    assert_eq!(super::home_of(passwd, 1000), "/");
+    assert_eq!(super::home_of("", 0), "/");
+}

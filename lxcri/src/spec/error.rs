@@ -19,7 +19,7 @@ pub enum SpecError {
 
     #[error("namespace {0} is listed more than once")]
     DuplicateNamespace(String),
-    #[error("a new mount namespace is required")]
+    #[error("a mount namespace (new or joined by path) is required: liblxc sets every container up by changing the mount namespace it runs in (shared mounts made dependent, pivot_root), which would be the host's")]
     MountNamespaceRequired,
     #[error("the path of the {0} namespace must be absolute")]
     RelativeNamespacePath(String),

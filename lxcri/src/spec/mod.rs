@@ -29,8 +29,8 @@ use crate::layout::{RuntimeDir, INIT, PRIVATE_DIR};
 pub use cgroup_path::cgroup_dir;
 pub use error::SpecError;
 pub use mounts::{
-    escape_fstab, has_cgroup_mount, liblxc_mount_flags, mount_propagation,
-    recursive_readonly_mounts, FilteredOption, MOUNT_OPTION_FILTER, SILENT_DROPS,
+    escape_fstab, late_mount_flags, mount_propagation, mounts_at, recursive_readonly_mounts,
+    FilteredOption, MOUNT_OPTION_FILTER, SILENT_DROPS,
 };
 pub use namespaces::ns_proc_name;
 
@@ -92,6 +92,44 @@ impl Host for RealHost {
         // selinuxfs is mounted exactly when SELinux is enabled.
         Path::new("/sys/fs/selinux/enforce").exists()
     }
+}
+
+/// The device nodes lxcri-hook creates under the container's /dev: runc's defaults (null, zero,
+/// full, random, urandom, tty; mode 0666, root-owned), then `linux.devices`, which replace a
+/// default of the same path. liblxc's autodev made the defaults before; it is off so that /dev
+/// is the spec's own mount in its place.
+pub fn devices(spec: &Spec) -> Vec<oci_spec::runtime::LinuxDevice> {
+    use oci_spec::runtime::{LinuxDevice, LinuxDeviceType};
+    const DEFAULTS: &[(&str, i64, i64)] = &[
+        ("/dev/null", 1, 3),
+        ("/dev/zero", 1, 5),
+        ("/dev/full", 1, 7),
+        ("/dev/random", 1, 8),
+        ("/dev/urandom", 1, 9),
+        ("/dev/tty", 5, 0),
+    ];
+    let listed: Vec<LinuxDevice> = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.devices().clone())
+        .unwrap_or_default();
+    let mut out: Vec<LinuxDevice> = DEFAULTS
+        .iter()
+        .filter(|(p, _, _)| !listed.iter().any(|d| d.path() == Path::new(p)))
+        .map(|(p, major, minor)| {
+            let mut d = LinuxDevice::default();
+            d.set_path(PathBuf::from(p));
+            d.set_typ(LinuxDeviceType::C);
+            d.set_major(*major);
+            d.set_minor(*minor);
+            d.set_file_mode(Some(0o666));
+            d.set_uid(Some(0));
+            d.set_gid(Some(0));
+            d
+        })
+        .collect();
+    out.extend(listed);
+    out
 }
 
 /// `root.path` made absolute (a relative path is relative to the bundle).
@@ -162,19 +200,23 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     linux_fields::translate(spec, &ns, ctx.host, &mut items)?;
     idmap::translate(spec, &ns, &mut items)?;
 
-    let mounts = mounts::translate(spec, &rootfs, ctx)?;
-    items.push("lxc.autodev", "1");
-    // The spec's devpts mount becomes liblxc's own new devpts instance (see mounts.rs); without
-    // one, pty.max 0 keeps liblxc from mounting any.
-    items.push("lxc.pty.max", if mounts.devpts { "1024" } else { "0" });
-    if let Some(size) = mounts.dev_tmpfs_size {
-        items.push("lxc.autodev.tmpfs.size", size.to_string());
-    }
-    // Clear liblxc's defaults: the spec's mounts define /proc and /sys.
+    let cgroup_dir = cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?;
+    let mounts = mounts::translate(
+        spec,
+        &rootfs,
+        ctx,
+        &mounts::CgroupTarget {
+            dir: &cgroup_dir,
+            new_ns: ns.is_new(namespaces::NsKind::Cgroup),
+        },
+    )?;
+    // The spec's mounts, /dev and /dev/pts included, are made in the listed order as ordinary
+    // entries: liblxc's autodev would mount its own /dev before every entry, its devpts after
+    // all of them, and lxc.mount.auto its own /proc, /sys and cgroup layout. The device nodes
+    // autodev would create are lxcri-hook's (the mount hook), as runc creates them.
+    items.push("lxc.autodev", "0");
+    items.push("lxc.pty.max", "0");
     items.push("lxc.mount.auto", "");
-    if let Some(cg) = mounts.cgroup_auto {
-        items.push("lxc.mount.auto", cg);
-    }
     for entry in mounts.entries {
         items.push("lxc.mount.entry", entry);
     }
@@ -200,10 +242,7 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     process::translate(spec, &mut items)?;
 
     items.push("lxc.cgroup.relative", "0");
-    items.push(
-        "lxc.cgroup.dir.container",
-        cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?,
-    );
+    items.push("lxc.cgroup.dir.container", cgroup_dir);
     items.push(
         "lxc.cgroup.dir.monitor",
         format!("lxcri.monitor/{}", ctx.id),
@@ -221,7 +260,8 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
             reason: "must not contain whitespace".into(),
         });
     }
-    items.push("lxc.hook.autodev", format!("{hook} autodev"));
+    // After every mount entry, before pivot_root (autodev hooks only run with lxc.autodev = 1).
+    items.push("lxc.hook.mount", format!("{hook} mount"));
     // prestart and createRuntime hooks run in the runtime's namespaces once the container's
     // exist; liblxc's start-host hook is that moment. Only when there are any: it costs a
     // process on the hot path.

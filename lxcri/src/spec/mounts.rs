@@ -1,6 +1,6 @@
 //! The spec's `mounts` as `lxc.mount.entry` lines (fstab format, destination relative to the
-//! rootfs), plus the two mounts liblxc does its own way: `/dev` (autodev) and cgroups
-//! (`lxc.mount.auto`).
+//! rootfs), every one of them in the listed order: `/dev` and `/dev/pts` too (liblxc's autodev
+//! and its own devpts are off), and the cgroup mount in runc's layout.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -79,24 +79,30 @@ pub fn escape_fstab(s: &str) -> String {
 
 #[derive(Debug, Default)]
 pub(crate) struct MountItems {
-    /// `lxc.mount.entry` values in spec order.
+    /// `lxc.mount.entry` values in spec order. With `lxc.autodev = 0` and `lxc.pty.max = 0`
+    /// liblxc mounts nothing of its own: `/dev`, `/dev/pts` and the cgroup filesystem are
+    /// ordinary entries in the place the spec lists them (config.md: "in the listed order").
     pub(crate) entries: Vec<String>,
-    /// `lxc.autodev.tmpfs.size` in bytes, from the spec's `/dev` tmpfs.
-    pub(crate) dev_tmpfs_size: Option<u64>,
-    /// `lxc.mount.auto` value for the spec's cgroup mount.
-    pub(crate) cgroup_auto: Option<String>,
-    /// The spec mounts a devpts instance at /dev/pts.
-    pub(crate) devpts: bool,
+}
+
+/// Where the container's cgroups are, for the spec's cgroup mount.
+pub(crate) struct CgroupTarget<'a> {
+    /// The container's cgroup directory below each hierarchy's root (`lxc.cgroup.dir.container`).
+    pub(crate) dir: &'a str,
+    /// The container gets a new cgroup namespace: a cgroup filesystem mounted inside it shows the
+    /// container's cgroup as its root.
+    pub(crate) new_ns: bool,
 }
 
 pub(crate) fn translate(
     spec: &Spec,
     rootfs: &Path,
     ctx: &Context,
+    cgroup: &CgroupTarget,
 ) -> Result<MountItems, SpecError> {
     let mut out = MountItems::default();
     for m in spec.mounts().as_deref().unwrap_or_default() {
-        translate_one(m, rootfs, ctx, &mut out)?;
+        translate_one(m, rootfs, ctx, cgroup, &mut out)?;
     }
     Ok(out)
 }
@@ -105,6 +111,7 @@ fn translate_one(
     m: &Mount,
     rootfs: &Path,
     ctx: &Context,
+    cgroup: &CgroupTarget,
     out: &mut MountItems,
 ) -> Result<(), SpecError> {
     let spec_dest = m.destination();
@@ -138,31 +145,8 @@ fn translate_one(
     }
     let is_bind = typ == "bind" || raw_opts.iter().any(|o| o == "bind" || o == "rbind");
 
-    if typ == "tmpfs" && dest == Path::new("dev") {
-        // liblxc's autodev mounts and fills /dev; only the size carries over.
-        out.dev_tmpfs_size = dev_size(raw_opts)?;
-        return Ok(());
-    }
-    if typ == "devpts" && dest == Path::new("dev/pts") {
-        // liblxc 5 replaces whatever is mounted at /dev/pts while it sets up the container's
-        // devpts; with lxc.pty.max > 0 it mounts a new instance itself, with the options the
-        // spec's default devpts mount has (newinstance,ptmxmode=0666,mode=0620,gid=5).
-        out.devpts = true;
-        return Ok(());
-    }
-    if (typ == "cgroup" || typ == "cgroup2") && dest == Path::new("sys/fs/cgroup") {
-        // liblxc knows the container's cgroup in every hierarchy; ":force" because with a cgroup
-        // namespace liblxc would otherwise leave the mount to the container's init.
-        let ro = raw_opts.iter().any(|o| o == "ro" || o == "rro");
-        out.cgroup_auto = Some(
-            if ro {
-                "cgroup:ro:force"
-            } else {
-                "cgroup:mixed:force"
-            }
-            .into(),
-        );
-        return Ok(());
+    if (typ == "cgroup" || typ == "cgroup2") && !is_bind {
+        return cgroup_entries(raw_opts, &dest, spec_dest, ctx, cgroup, out);
     }
 
     let mut opts = filter_options(raw_opts, spec_dest);
@@ -247,32 +231,71 @@ fn filter_options(opts: &[String], dest: &Path) -> Vec<String> {
     out
 }
 
-/// The size of the /dev tmpfs in bytes, as `lxc.autodev.tmpfs.size` (a C int of bytes) wants.
-fn dev_size(opts: &[String]) -> Result<Option<u64>, SpecError> {
-    let Some(size) = opts.iter().find_map(|o| o.strip_prefix("size=")) else {
-        return Ok(None);
+/// The spec's cgroup mount as runc makes it. On a v1 (or hybrid) host: a tmpfs, and below it
+/// each v1 hierarchy's container cgroup bind-mounted at
+/// `<dest>/<hierarchy's directory name>` (so `/sys/fs/cgroup/memory/memory.limit_in_bytes` is the
+/// container's own), read-only when the spec says `ro` (the tmpfs too, once the binds are made:
+/// see [`late_mount_flags`]); on a v2 host the container's cgroup2 directory bind-mounted at dest,
+/// or in a new cgroup namespace a cgroup2 mount (whose root is the namespace's).
+fn cgroup_entries(
+    raw_opts: &[String],
+    dest: &Path,
+    spec_dest: &Path,
+    ctx: &Context,
+    cgroup: &CgroupTarget,
+    out: &mut MountItems,
+) -> Result<(), SpecError> {
+    let dest_s = path_str(dest)?;
+    let opts = filter_options(raw_opts, spec_dest);
+    let mut push = |source: &str, dest: &str, fstype: &str, opts: &[String]| {
+        out.entries.push(format!(
+            "{} {} {} {} 0 0",
+            escape_fstab(source),
+            escape_fstab(dest),
+            escape_fstab(fstype),
+            escape_fstab(&opts.join(","))
+        ));
     };
-    let invalid = |reason: &str| SpecError::InvalidValue {
-        what: "/dev tmpfs size",
-        value: size.to_string(),
-        reason: reason.to_string(),
-    };
-    if size.ends_with('%') {
-        tracing::warn!("/dev tmpfs size {size} is relative to RAM; liblxc takes bytes, ignored");
-        return Ok(None);
+    let layout = ctx.cgroup;
+    if layout.v1.is_empty() {
+        let mut o = opts.clone();
+        let (source, fstype) = match (&layout.v2, cgroup.new_ns) {
+            (Some(mp), false) => {
+                o.insert(0, "bind".into());
+                (path_str(&mp.join(cgroup.dir))?, "none")
+            }
+            _ => ("cgroup2".to_string(), "cgroup2"),
+        };
+        o.push("create=dir".into());
+        push(&source, &dest_s, fstype, &o);
+        return Ok(());
     }
-    let (digits, mult) = match size.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&size[..i], 1u64 << 10),
-        Some((i, 'm' | 'M')) => (&size[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&size[..i], 1 << 30),
-        _ => (size, 1),
-    };
-    let n: u64 = digits.parse().map_err(|_| invalid("not a number"))?;
-    let bytes = n.checked_mul(mult).ok_or_else(|| invalid("too large"))?;
-    if bytes == 0 || bytes > i32::MAX as u64 {
-        return Err(invalid("must be between 1 byte and 2 GiB"));
+    // The tmpfs: the spec's flags without ro (applied at the end), mode 0755 as runc's.
+    let mut tmpfs: Vec<String> = opts
+        .iter()
+        .filter(|o| *o != "ro" && *o != "rw")
+        .cloned()
+        .collect();
+    tmpfs.extend(["mode=755".to_string(), "create=dir".to_string()]);
+    push("tmpfs", &dest_s, "tmpfs", &tmpfs);
+    // One entry per hierarchy (cpu and cpuacct may share one), named by its mount point.
+    let mut hierarchies: Vec<&Path> = layout.v1.values().map(PathBuf::as_path).collect();
+    hierarchies.sort();
+    hierarchies.dedup();
+    for mp in hierarchies {
+        let Some(name) = mp.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let target = format!("{dest_s}/{name}");
+        // A bind mount of the container's cgroup in a cgroup namespace too: a v1 cgroup
+        // filesystem cannot be mounted from a user namespace (EPERM), a bind can, and inside
+        // the namespace its root reads "/" either way.
+        let mut o = opts.clone();
+        o.insert(0, "bind".into());
+        o.push("create=dir".into());
+        push(&path_str(&mp.join(cgroup.dir))?, &target, "none", &o);
     }
-    Ok(Some(bytes))
+    Ok(())
 }
 
 /// `dest` without a leading `/` (liblxc takes mount targets relative to the rootfs).
@@ -326,53 +349,37 @@ pub fn recursive_readonly_mounts(spec: &Spec) -> Vec<String> {
         .collect()
 }
 
-/// The per-mount flags (`nosuid`, `nodev`, `noexec`) the spec asks for on the two mounts liblxc
-/// makes its own way: the `/dev` tmpfs (autodev) and the cgroup mount (`lxc.mount.auto`), which
-/// liblxc mounts without them. lxcri-hook adds them: on `/dev` itself, and on `/sys/fs/cgroup`
-/// with every hierarchy below it. `ro` is left to liblxc (`/dev` is filled after the hook).
-pub fn liblxc_mount_flags(spec: &Spec) -> Vec<(String, Vec<String>, bool)> {
+/// Flags lxcri-hook sets once liblxc has made every mount, as (destination, flags, recursive):
+/// `ro` on the tmpfs of a read-only cgroup mount on a v1 host, which must stay writable until
+/// the hierarchies' mount points are made below it (runc remounts it the same way).
+pub fn late_mount_flags(
+    spec: &Spec,
+    layout: &crate::cgroup::CgroupLayout,
+) -> Vec<(String, Vec<String>, bool)> {
+    if layout.v1.is_empty() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for m in spec.mounts().as_deref().unwrap_or_default() {
-        let dest = Path::new("/").join(m.destination());
-        let typ = m.typ().as_deref().unwrap_or("");
-        let recursive = match (typ, dest.to_str()) {
-            ("tmpfs", Some("/dev")) => false,
-            ("cgroup" | "cgroup2", Some("/sys/fs/cgroup")) => true,
-            _ => continue,
-        };
-        let mut flags: Vec<String> = Vec::new();
-        for o in m.options().as_deref().unwrap_or_default() {
-            let (name, on) = match o.as_str() {
-                "nosuid" | "nodev" | "noexec" => (o.as_str(), true),
-                "suid" => ("nosuid", false),
-                "dev" => ("nodev", false),
-                "exec" => ("noexec", false),
-                _ => continue,
-            };
-            flags.retain(|f| f != name);
-            if on {
-                flags.push(name.to_string());
-            }
-        }
-        if !flags.is_empty() {
-            if let Some(d) = dest.to_str() {
-                out.push((d.to_string(), flags, recursive));
+        let opts = m.options().as_deref().unwrap_or_default();
+        let cgroup = matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2"))
+            && !opts.iter().any(|o| o == "bind" || o == "rbind");
+        if cgroup && opts.iter().any(|o| o == "ro" || o == "rro") {
+            if let Some(d) = Path::new("/").join(m.destination()).to_str() {
+                out.push((d.to_string(), vec!["ro".to_string()], false));
             }
         }
     }
     out
 }
 
-/// The spec mounts cgroups at /sys/fs/cgroup (which liblxc does with `lxc.mount.auto`).
-pub fn has_cgroup_mount(spec: &Spec) -> bool {
+/// The spec has a mount at `dest` (absolute).
+pub fn mounts_at(spec: &Spec, dest: &str) -> bool {
     spec.mounts()
         .as_deref()
         .unwrap_or_default()
         .iter()
-        .any(|m| {
-            matches!(m.typ().as_deref(), Some("cgroup" | "cgroup2"))
-                && Path::new("/").join(m.destination()) == Path::new("/sys/fs/cgroup")
-        })
+        .any(|m| Path::new("/").join(m.destination()) == Path::new(dest))
 }
 
 #[cfg(test)]
@@ -382,18 +389,6 @@ mod tests {
     #[test]
     fn escapes_fstab_fields() {
         assert_eq!(escape_fstab("a b\tc\\d\ne"), "a\\040b\\011c\\134d\\012e");
-    }
-
-    #[test]
-    fn dev_size_units() {
-        let s = |o: &str| dev_size(&[o.to_string()]);
-        assert_eq!(s("size=65536k").unwrap(), Some(65536 * 1024));
-        assert_eq!(s("size=1m").unwrap(), Some(1 << 20));
-        assert_eq!(s("size=1000").unwrap(), Some(1000));
-        assert_eq!(s("size=50%").unwrap(), None);
-        assert_eq!(s("mode=755").unwrap(), None);
-        assert!(s("size=3g").is_err());
-        assert!(s("size=xk").is_err());
     }
 
     #[test]

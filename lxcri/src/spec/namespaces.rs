@@ -73,8 +73,11 @@ impl Namespaces {
                 slot.1 = state;
             }
         }
-        // As runc: sharing the host's mount table would let mounts leak both ways.
-        if !matches!(out[0].1, NsState::New) {
+        // A mount namespace joined by path is fine (liblxc sets the container up inside it, as
+        // runc does). The runtime's own is not: liblxc's setup always turns the shared mounts of
+        // the namespace it runs in into dependent ones and pivot_roots it into the rootfs, which
+        // in the runtime's namespace would rewrite the host's mount table.
+        if out[0].1 == NsState::Host {
             return Err(SpecError::MountNamespaceRequired);
         }
         Ok(Self(out))

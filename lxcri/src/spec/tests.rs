@@ -160,11 +160,11 @@ fn fixed_items() {
         ("lxc.tty.max", "0"),
         ("lxc.pty.max", "0"),
         ("lxc.monitor.signal.pdeath", "0"),
-        ("lxc.autodev", "1"),
+        ("lxc.autodev", "0"),
         ("lxc.mount.auto", ""),
         ("lxc.log.file", "/run/lxcri/c1/lxc.log"),
         ("lxc.hook.version", "1"),
-        ("lxc.hook.autodev", "/usr/libexec/lxcri/lxcri-hook autodev"),
+        ("lxc.hook.mount", "/usr/libexec/lxcri/lxcri-hook mount"),
         ("lxc.cgroup.relative", "0"),
         ("lxc.cgroup.dir.container", "lxcri/c1"),
         ("lxc.cgroup.dir.monitor", "lxcri.monitor/c1"),
@@ -259,10 +259,11 @@ fn namespace_errors() {
     let joined_mnt = spec(
         json!({"linux": {"namespaces": [{"type": "uts"}, {"type": "mount", "path": "/proc/1/ns/mnt"}]}}),
     );
-    assert!(matches!(
-        run_with(&joined_mnt, &v1(), false),
-        Err(SpecError::MountNamespaceRequired)
-    ));
+    // Joining a mount namespace by path is allowed (config-linux.md; runc does it).
+    assert_eq!(
+        one(&run(&joined_mnt, &v1()), "lxc.namespace.share.mnt"),
+        "/proc/1/ns/mnt"
+    );
     let rel = spec(
         json!({"linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}, {"type": "network", "path": "netns/x"}]}}),
     );
@@ -314,28 +315,93 @@ fn default_mounts() -> Value {
 
 #[test]
 fn default_mounts_translate() {
-    let items = run(&spec(json!({"mounts": default_mounts()})), &v1());
-    // The devpts mount becomes liblxc's own instance.
-    assert_eq!(one(&items, "lxc.pty.max"), "1024");
+    let items = run(&spec(json!({"mounts": default_mounts()})), &hybrid());
+    // Every mount is an entry in the listed order: no autodev /dev, no liblxc devpts, no
+    // lxc.mount.auto; the cgroup mount in runc's v1 layout, read-only binds of the container's
+    // own cgroups (the unified hierarchy of a hybrid host is not a v1 controller).
+    assert_eq!(one(&items, "lxc.autodev"), "0");
+    assert_eq!(one(&items, "lxc.pty.max"), "0");
+    assert_eq!(values(&items, "lxc.mount.auto"), [""]);
+    let cg = |c: &str| {
+        format!("/sys/fs/cgroup/{c}/lxcri/c1 sys/fs/cgroup/{c} none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0")
+    };
+    let mut want: Vec<String> = [
+        "proc proc proc create=dir 0 0",
+        "tmpfs dev tmpfs nosuid,strictatime,mode=755,size=65536k,create=dir 0 0",
+        "devpts dev/pts devpts nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5,create=dir 0 0",
+        "shm dev/shm tmpfs nosuid,noexec,nodev,mode=1777,size=65536k,create=dir 0 0",
+        "mqueue dev/mqueue mqueue nosuid,noexec,nodev,create=dir 0 0",
+        "sysfs sys sysfs nosuid,noexec,nodev,ro,create=dir 0 0",
+        "tmpfs sys/fs/cgroup tmpfs nosuid,noexec,nodev,relatime,mode=755,create=dir 0 0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for c in [
+        "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "net_cls", "net_prio",
+        "pids", "rdma",
+    ] {
+        want.push(cg(c));
+    }
+    want.push("/run/lxcri/c1/.lxcri .lxcri none bind,ro,create=dir 0 0".into());
+    want.push("/usr/libexec/lxcri/lxcri-init .lxcri/init none bind,ro 0 0".into());
+    assert_eq!(values(&items, "lxc.mount.entry"), want);
+    let s = spec(json!({"mounts": default_mounts()}));
     assert_eq!(
-        one(&items, "lxc.autodev.tmpfs.size"),
-        (65536 * 1024).to_string()
+        late_mount_flags(&s, &hybrid()),
+        [("/sys/fs/cgroup".to_string(), vec!["ro".to_string()], false)]
     );
-    assert_eq!(values(&items, "lxc.mount.auto"), ["", "cgroup:ro:force"]);
+    assert!(late_mount_flags(&s, &v2()).is_empty());
+}
+
+#[test]
+fn cgroup_mount_layouts() {
+    let entries = |ns: bool, layout: &CgroupLayout, opts: Value| {
+        let mut namespaces = vec![json!({"type": "mount"}), json!({"type": "uts"})];
+        if ns {
+            namespaces.push(json!({"type": "cgroup"}));
+        }
+        let s = spec(json!({
+            "linux": {"namespaces": namespaces, "cgroupsPath": "/a/b"},
+            "mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": opts}]
+        }));
+        values(&run(&s, layout), "lxc.mount.entry")
+            .into_iter()
+            .filter(|e| e.contains("sys/fs/cgroup"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // v2 without a cgroup namespace: the container's own cgroup2 directory.
     assert_eq!(
-        values(&items, "lxc.mount.entry"),
-        [
-            "proc proc proc create=dir 0 0",
-            "shm dev/shm tmpfs nosuid,noexec,nodev,mode=1777,size=65536k,create=dir 0 0",
-            "mqueue dev/mqueue mqueue nosuid,noexec,nodev,create=dir 0 0",
-            "sysfs sys sysfs nosuid,noexec,nodev,ro,create=dir 0 0",
-            "/run/lxcri/c1/.lxcri .lxcri none bind,ro,create=dir 0 0",
-            "/usr/libexec/lxcri/lxcri-init .lxcri/init none bind,ro 0 0",
-        ]
+        entries(false, &v2(), json!(["ro"])),
+        ["/sys/fs/cgroup/a/b sys/fs/cgroup none bind,ro,create=dir 0 0"]
     );
-    // liblxc applies mount entries in order: the autodev settings come before any of them.
-    let pos = |k: &str| items.iter().position(|(key, _)| key == k).unwrap();
-    assert!(pos("lxc.autodev") < pos("lxc.mount.entry"));
+    // v2 in a cgroup namespace: a cgroup2 mount, whose root is the namespace's.
+    assert_eq!(
+        entries(true, &v2(), json!(["nosuid"])),
+        ["cgroup2 sys/fs/cgroup cgroup2 nosuid,create=dir 0 0"]
+    );
+    // v1 in a cgroup namespace: binds as well, one per hierarchy (comounts together).
+    let mut comount = v1();
+    comount
+        .v1
+        .insert("cpu".into(), "/sys/fs/cgroup/cpu,cpuacct".into());
+    comount
+        .v1
+        .insert("cpuacct".into(), "/sys/fs/cgroup/cpu,cpuacct".into());
+    let e = entries(true, &comount, json!(["rw"]));
+    assert_eq!(e[0], "tmpfs sys/fs/cgroup tmpfs mode=755,create=dir 0 0");
+    let cpu =
+        "/sys/fs/cgroup/cpu,cpuacct/a/b sys/fs/cgroup/cpu,cpuacct none bind,rw,create=dir 0 0";
+    assert_eq!(e.iter().filter(|x| *x == cpu).count(), 1, "{e:?}");
+    // v1 without one: binds of the container's cgroup, writable unless ro.
+    let e = entries(false, &v1(), json!([]));
+    assert!(
+        e.contains(
+            &"/sys/fs/cgroup/pids/a/b sys/fs/cgroup/pids none bind,create=dir 0 0".to_string()
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -425,17 +491,6 @@ fn mount_errors() {
         run_with(&newline, &v1(), false),
         Err(SpecError::LineBreakInValue { .. })
     ));
-}
-
-#[test]
-fn cgroup_mount_rw_is_mixed() {
-    let s = spec(
-        json!({"mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup2", "source": "cgroup2"}]}),
-    );
-    assert_eq!(
-        values(&run(&s, &v2()), "lxc.mount.auto"),
-        ["", "cgroup:mixed:force"]
-    );
 }
 
 #[test]
@@ -861,32 +916,4 @@ fn rro_and_propagation_lists_for_hook_and_init() {
         .expect("entry for /a")
         .to_string();
     assert!(a.contains(",ro") && !a.contains("rro"), "{a}");
-}
-
-#[test]
-fn flags_liblxc_leaves_off_the_dev_and_cgroup_mounts() {
-    let s = spec(json!({"mounts": [
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755"]},
-        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-         "options": ["nosuid", "noexec", "nodev", "exec", "relatime", "ro"]},
-        {"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}
-    ]}));
-    assert_eq!(
-        liblxc_mount_flags(&s),
-        vec![
-            ("/dev".to_string(), vec!["nosuid".to_string()], false),
-            (
-                "/sys/fs/cgroup".to_string(),
-                vec!["nosuid".to_string(), "nodev".to_string()],
-                true
-            ),
-        ]
-    );
-    assert!(has_cgroup_mount(&s));
-    let s = spec(json!({"mounts": [
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]}
-    ]}));
-    assert!(liblxc_mount_flags(&s).is_empty());
-    assert!(!has_cgroup_mount(&s));
 }

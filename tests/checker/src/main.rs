@@ -424,6 +424,24 @@ fn check_mounts(spec: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
             None => r.fail("root", "readonly", "a mount at /", "none"),
         }
     }
+    // config.md: mounts are made in the listed order. Each destination's first mount (a later
+    // one may stack on it) must come after the previous destination's in mountinfo.
+    let mut order: Vec<(String, usize)> = Vec::new();
+    for m in arr(&spec["mounts"], "mounts")? {
+        let dest = normalize(str_of(&m["destination"], "mounts[].destination")?);
+        if let Some(i) = mi.iter().position(|x| x.mount_point == dest) {
+            order.push((dest, i));
+        }
+    }
+    match order.windows(2).find(|w| w[1].1 < w[0].1) {
+        None => r.ok("mounts", "order as listed"),
+        Some(w) => r.fail(
+            "mounts",
+            "order as listed",
+            format!("{} after {}", w[1].0, w[0].0),
+            format!("{} before {}", w[1].0, w[0].0),
+        ),
+    }
     for m in arr(&spec["mounts"], "mounts")? {
         let dest = str_of(&m["destination"], "mounts[].destination")?;
         let ty = m["type"].as_str();
@@ -432,6 +450,17 @@ fn check_mounts(spec: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
             r.fail("mounts", dest, "a mount", "none");
             continue;
         };
+        // A filesystem (not a bind mount) has the spec's source as its source; liblxc's autodev
+        // /dev said "none". The cgroup mount is a layout of its own (below).
+        let cgroup = ty.is_some_and(|t| t == "cgroup" || t == "cgroup2");
+        if let Some(src) = m["source"].as_str() {
+            if !cgroup && !is_bind(ty, opts.iter().copied()) {
+                r.eq("mounts", format!("{dest} source"), src, got.source.as_str());
+            }
+        }
+        if cgroup {
+            check_cgroup_layout(dest, mi, r);
+        }
         if let Some(ty) = ty.filter(|_| !is_bind(ty, opts.iter().copied())) {
             if fstype_matches(ty, &got.fstype) {
                 r.ok("mounts", format!("{dest} type {}", got.fstype));
@@ -444,8 +473,14 @@ fn check_mounts(spec: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
         let f = mount_flags(opts.iter().copied());
         // A cgroup mount on a v1 or hybrid host is a tmpfs holding one mount per hierarchy: the
         // options are about the cgroup file systems, so every one of them must have them.
-        let targets: Vec<&MountInfo> = if ty.is_some_and(|t| t == "cgroup" || t == "cgroup2") {
-            cgroup_mounts_under(mi, dest)
+        let targets: Vec<&MountInfo> = if cgroup {
+            // The tmpfs holding the hierarchies (v1) has them too: runc's is read-only
+            // when the spec says ro, liblxc's was writable.
+            let mut t = cgroup_mounts_under(mi, dest);
+            if got.fstype == "tmpfs" {
+                t.push(got);
+            }
+            t
         } else {
             vec![got]
         };
@@ -482,6 +517,64 @@ fn check_mounts(spec: &Value, mi: &[MountInfo], r: &mut Report) -> Res<()> {
         }
     }
     Ok(())
+}
+
+/// runc's cgroup layout: every hierarchy mounted directly below `dest` (not at its host path
+/// below a skeleton), showing this process's own cgroup at its top (the mount's root is the
+/// cgroup /proc/self/cgroup names, which is "/" in a cgroup namespace).
+fn check_cgroup_layout(dest: &str, mi: &[MountInfo], r: &mut Report) {
+    let dest = normalize(dest);
+    let Ok(own) = fs::read_to_string("/proc/self/cgroup") else {
+        r.fail(
+            "mounts",
+            format!("{dest} layout"),
+            "/proc/self/cgroup",
+            "unreadable",
+        );
+        return;
+    };
+    let own = parse_proc_cgroup(&own);
+    let mut wrong = Vec::new();
+    let mounts = cgroup_mounts_under(mi, &dest);
+    for m in &mounts {
+        let parent_ok = m.mount_point == dest
+            || m.mount_point.rsplit_once('/').map(|(p, _)| p) == Some(dest.as_str());
+        let ctrls: Vec<&str> = if m.fstype == "cgroup2" {
+            vec![""]
+        } else {
+            m.super_options
+                .iter()
+                .map(String::as_str)
+                .filter(|o| !o.contains('=') || o.starts_with("name="))
+                .filter(|o| !matches!(*o, "rw" | "ro" | "xattr" | "noprefix" | "clone_children"))
+                .collect()
+        };
+        let path = own
+            .iter()
+            .find(|(c, _)| c.iter().any(|x| ctrls.contains(&x.as_str())))
+            .map(|(_, p)| normalize(p));
+        let root_ok = path.as_deref().is_none_or(|p| p == normalize(&m.root));
+        if !parent_ok || !root_ok {
+            wrong.push(format!("{} (root {})", m.mount_point, m.root));
+        }
+    }
+    if mounts.is_empty() {
+        r.fail(
+            "mounts",
+            format!("{dest} own cgroups"),
+            "cgroup mounts",
+            "none",
+        );
+    } else if wrong.is_empty() {
+        r.ok("mounts", format!("{dest} own cgroups"));
+    } else {
+        r.fail(
+            "mounts",
+            format!("{dest} own cgroups"),
+            format!("each hierarchy's own cgroup at {dest}/<name>"),
+            wrong.join(" "),
+        );
+    }
 }
 
 fn ns_link(name: &str) -> Res<String> {
