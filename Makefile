@@ -206,6 +206,6 @@ containerd-test: build
 # Kubernetes through CRI-O 1.28: critest 1.28 with runc and with lxcri in the same run, failing
 # when lxcri fails a spec runc passes; the drop-in contrib/crio/10-lxcri.conf over CRI-O's defaults;
 # a crictl scenario for both runtimes (tests/crio/run.sh, with the kit in ../shared/crio; without
-# it one line says the suite was not run). About 5 minutes; every step has its own timeout.
+# it one line says the suite was not run). About 4 minutes; every step has its own timeout.
 crio-test: build
 	timeout -k 30 2400 ./tests/crio/run.sh
