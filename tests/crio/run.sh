@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 2
 KIT=${CRIO_KIT:-$repo/../shared/crio}
-if [ ! -x "$KIT/critest.sh" ]; then
+if [ ! -f "$KIT/critest.sh" ]; then
   echo "CRI-O suite not run: ../shared/crio not found"
   exit 0
 fi
@@ -44,7 +44,7 @@ critest() {
   local report=$H/state/$rt/report/critest.json
   rm -f "$report"
   echo "=== critest with $rt"
-  timeout -k 30 "$CRITEST_TIMEOUT" "$KIT/critest.sh" "$rt" "$@" 2>&1 | tee "$out/$rt${SUFFIX:-}.log" |
+  timeout -k 30 "$CRITEST_TIMEOUT" bash "$KIT/critest.sh" "$rt" "$@" 2>&1 | tee "$out/$rt${SUFFIX:-}.log" |
     grep -E '^(FAILED:|[0-9]+ passed, [0-9]+ failed|crio died|Ran )' | sed 's/^[0-9]* passed, [0-9]* failed$/critest &/'
   [ -f "$report" ] && cp "$report" "$out/$rt${SUFFIX:-}.json"
 }

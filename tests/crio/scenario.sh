@@ -23,7 +23,7 @@ work=$(mktemp -d /tmp/crio-scenario-$RT.XXXXXX)
 
 registry_was_up=; curl -sf http://127.0.0.1:5917/v2/ >/dev/null && registry_was_up=1
 crio_was_up=; [ -S "$S/run/crio.sock" ] && "$H/bin/crictl" --runtime-endpoint "unix://$S/run/crio.sock" version >/dev/null 2>&1 && crio_was_up=1
-if ! CRIO_KEEP=1 CRIO_ONLY=1 "$KIT/critest.sh" "$RT" > "$work/start.log" 2>&1; then
+if ! CRIO_KEEP=1 CRIO_ONLY=1 bash "$KIT/critest.sh" "$RT" > "$work/start.log" 2>&1; then
   echo "scenario $RT: CRI-O did not start:"; tail -5 "$work/start.log"; exit 2
 fi
 crictl() { "$H/bin/crictl" --runtime-endpoint "unix://$S/run/crio.sock" --image-endpoint "unix://$S/run/crio.sock" --timeout 60s "$@"; }
