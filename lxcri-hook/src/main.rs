@@ -1,8 +1,9 @@
 //! `lxcri-hook`: run by liblxc as `lxc.hook.mount` (with `lxc.hook.version = 1`) in the
 //! container's mount namespace, after all mounts and before pivot_root.
 //!
-//! Reads `<dir of $LXC_CONFIG_FILE>/hook.json` and, under `$LXC_ROOTFS_MOUNT`: creates
-//! runc's default devices, `linux.devices` and the /dev symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
+//! Reads `<dir of $LXC_CONFIG_FILE>/hook.json`, sets the hostname of a joined uts namespace and,
+//! under `$LXC_ROOTFS_MOUNT`: creates runc's default devices, `linux.devices` and the /dev
+//! symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
 //! `readonlyPaths` read-only and finally the rootfs itself if `root.readonly`.
 //!
 //! Exit status 0 on success; otherwise 1 and one line `lxcri-hook: <what failed>: <why>` on stderr.
@@ -12,6 +13,7 @@ mod error;
 mod hooks;
 mod masks;
 mod resolve;
+mod shared;
 mod sysctl;
 #[cfg(test)]
 mod testns;
@@ -39,7 +41,13 @@ fn load_config(config_file: &Path) -> Result<HookConfig> {
 
 /// Everything the hook does, in order.
 pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
+    if let Some(name) = &cfg.hostname {
+        // The hook runs in the container's namespaces, so this is the joined uts namespace.
+        nix::unistd::sethostname(name).ctx(|| format!("sethostname {name:?}"))?;
+    }
     let root = Root::open(rootfs)?;
+    // First, while the hook is still single-threaded (setns of a mount namespace needs it).
+    shared::mount_peers(&root, &cfg.shared_binds)?;
     devices::setup(&root, &cfg.devices)?;
     if cfg.guard_dev_pts {
         devices::guard_dev_pts(&root)?;

@@ -267,6 +267,8 @@ impl Runtime {
                 .clone()
                 .map(|m| m.into_iter().collect())
                 .unwrap_or_default(),
+            hostname: spec::joined_uts_hostname(spec),
+            shared_binds: spec::shared_binds(spec, bundle),
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),

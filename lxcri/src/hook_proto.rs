@@ -19,6 +19,14 @@ pub struct HookConfig {
     /// the masked and read-only paths are applied.
     #[serde(default)]
     pub sysctl: std::collections::BTreeMap<String, String>,
+    /// `hostname` when the uts namespace is joined by path: liblxc sets `lxc.uts.name` only in a
+    /// namespace it creates, so the hook sets this one (validated by translation).
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Bind mounts with `shared` or `rshared`: mounted again by the hook as peers of their host
+    /// source, over liblxc's bind, which is only a slave of it (see [`SharedBind`]).
+    #[serde(default)]
+    pub shared_binds: Vec<SharedBind>,
     /// `linux.maskedPaths`.
     #[serde(default)]
     pub masked_paths: Vec<String>,
@@ -54,4 +62,22 @@ pub struct HookConfig {
     /// OCI state JSON given to hooks on stdin.
     #[serde(default)]
     pub state_json: String,
+}
+
+/// A bind mount whose changes must reach the host: `shared`/`rshared` (Kubernetes'
+/// `Bidirectional`). liblxc turns every shared mount of the new mount namespace into a slave
+/// before it mounts anything, so its bind of the source receives the host's mounts but never sends
+/// the container's back. The hook clones the source in the runtime's mount namespace
+/// (open_tree(2): a clone of a shared mount joins its peer group, as runc's bind does) and moves
+/// the clone onto the destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedBind {
+    /// Absolute host path (a relative spec source is taken from the bundle).
+    pub source: String,
+    /// Container path, resolved inside the rootfs by the hook.
+    pub destination: String,
+    /// `rbind`: the clone takes the mounts below the source too.
+    pub recursive: bool,
+    /// The spec's `ro`, `nosuid`, `nodev`, `noexec` for the clone.
+    pub flags: Vec<String>,
 }

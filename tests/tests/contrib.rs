@@ -107,6 +107,9 @@ fn crio_drop_in_registers_lxcri() {
         string(&t, &["crio", "runtime", "cgroup_manager"]),
         "cgroupfs"
     );
+    // ... and so does CRI-O's built-in runc handler (monitor_cgroup "system.slice" by default):
+    // CRI-O 1.28 refuses to start otherwise. tests/crio/dropin.sh starts CRI-O with this file.
+    assert_eq!(string(&t, &["crio", "runtime", "conmon_cgroup"]), "pod");
     assert_eq!(
         string(
             &t,

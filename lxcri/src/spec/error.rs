@@ -27,9 +27,13 @@ pub enum SpecError {
     UserNamespaceWithoutMappings,
     #[error("uidMappings/gidMappings are given but no new user namespace is requested")]
     MappingsWithoutUserNamespace,
-    #[error("a hostname can only be set in a new uts namespace")]
+    #[error(
+        "a hostname can only be set in a uts namespace of the container (new or joined by path)"
+    )]
     HostnameWithoutUtsNamespace,
-    #[error("a domainname can only be set in a new uts namespace")]
+    #[error(
+        "a domainname can only be set in a uts namespace of the container (new or joined by path)"
+    )]
     DomainnameWithoutUtsNamespace,
     #[error("linux.timeOffsets needs a new time namespace")]
     TimeOffsetsWithoutTimeNamespace,

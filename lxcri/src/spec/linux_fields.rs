@@ -13,8 +13,9 @@ pub(crate) fn translate(
     host: &dyn Host,
     items: &mut Items,
 ) -> Result<(), SpecError> {
-    // Like the hostname: in the host's uts namespace it would rename the host.
-    if spec.domainname().as_deref().is_some_and(|d| !d.is_empty()) && !ns.is_new(NsKind::Uts) {
+    // Like the hostname: in the host's uts namespace it would rename the host; in a joined one
+    // lxcri-init sets it there, as runc does.
+    if spec.domainname().as_deref().is_some_and(|d| !d.is_empty()) && !ns.is_private(NsKind::Uts) {
         return Err(SpecError::DomainnameWithoutUtsNamespace);
     }
     lsm(spec, host, items)?;

@@ -14,6 +14,7 @@ mod mounts;
 mod namespaces;
 mod process;
 mod resources;
+mod shared_binds;
 mod sysctl;
 #[cfg(test)]
 mod tests;
@@ -33,6 +34,7 @@ pub use mounts::{
     FilteredOption, MOUNT_OPTION_FILTER, SILENT_DROPS,
 };
 pub use namespaces::ns_proc_name;
+pub use shared_binds::shared_binds;
 
 /// liblxc config items in the order they must be applied.
 pub type LxcItems = Vec<(String, String)>;
@@ -146,6 +148,29 @@ pub fn rootfs_path(spec: &Spec, bundle: &Path) -> Result<PathBuf, SpecError> {
     })
 }
 
+/// The spec's hostname when the uts namespace is joined by path: liblxc sets `lxc.uts.name` only
+/// in a namespace it creates, so lxcri-hook sets this one (translation validated it).
+pub fn joined_uts_hostname(spec: &Spec) -> Option<String> {
+    let ns = namespaces::Namespaces::from_spec(spec).ok()?;
+    match ns.state(namespaces::NsKind::Uts) {
+        namespaces::NsState::Join(_) => spec.hostname().clone().filter(|h| !h.is_empty()),
+        _ => None,
+    }
+}
+
+/// sethostname(2) takes at most 64 bytes (HOST_NAME_MAX) and no NUL; liblxc's lxc.uts.name has
+/// the same limit, so both paths refuse the same names at create.
+fn validate_hostname(h: &str) -> Result<(), SpecError> {
+    if h.len() > 64 || h.contains('\0') {
+        return Err(SpecError::InvalidValue {
+            what: "hostname",
+            value: h.to_string(),
+            reason: "at most 64 bytes, without NUL".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Translate `spec` into liblxc config items.
 /// The cgroup2 files (relative to the container's cgroup2 directory) that lxcri writes itself
 /// after create on a hybrid host, where liblxc ignores `lxc.cgroup2.*`: e.g. hugepageLimits when
@@ -174,16 +199,16 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     let rootfs = rootfs_path(spec, ctx.bundle)?;
     let ns = namespaces::Namespaces::from_spec(spec)?;
 
-    // Hostname only makes sense (and liblxc only applies it) in a new uts namespace; setting it
-    // otherwise would rename the host, which runc refuses too.
-    match (
-        spec.hostname().as_deref(),
-        ns.is_new(namespaces::NsKind::Uts),
-    ) {
-        (Some(h), true) if !h.is_empty() => items.push("lxc.uts.name", h),
-        (Some(h), false) if !h.is_empty() => return Err(SpecError::HostnameWithoutUtsNamespace),
-        (_, true) => items.push("lxc.uts.name", ctx.id.as_str()),
-        (_, false) => {}
+    // In the host's uts namespace a hostname would rename the host, which runc refuses too.
+    // liblxc applies lxc.uts.name only in a new uts namespace; in one joined by path (CRI-O's
+    // pinned pod namespaces) lxcri-hook sets it, as runc does (`joined_uts_hostname`).
+    let hostname = spec.hostname().as_deref().filter(|h| !h.is_empty());
+    match (hostname, ns.state(namespaces::NsKind::Uts)) {
+        (Some(h), namespaces::NsState::New) => items.push("lxc.uts.name", h),
+        (None, namespaces::NsState::New) => items.push("lxc.uts.name", ctx.id.as_str()),
+        (Some(h), namespaces::NsState::Join(_)) => validate_hostname(h)?,
+        (Some(_), namespaces::NsState::Host) => return Err(SpecError::HostnameWithoutUtsNamespace),
+        (None, _) => {}
     }
 
     items.push("lxc.rootfs.path", format!("dir:{}", path_str(&rootfs)?));

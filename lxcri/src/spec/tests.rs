@@ -218,6 +218,37 @@ fn hostname() {
         run_with(&bad, &v1(), false),
         Err(SpecError::HostnameWithoutUtsNamespace)
     ));
+    assert_eq!(crate::spec::joined_uts_hostname(&bad), None);
+}
+
+/// CRI-O pins the pod's uts namespace and passes it by path with the pod's hostname: liblxc
+/// sets lxc.uts.name only in a new namespace, so the name goes to lxcri-hook instead.
+#[test]
+fn hostname_in_joined_uts_namespace() {
+    let joined = spec(json!({"hostname": "pod-a", "linux": {"namespaces": [
+        {"type": "mount"}, {"type": "uts", "path": "/var/run/utsns/pod-a"}
+    ]}}));
+    let items = run(&joined, &v1());
+    assert!(values(&items, "lxc.uts.name").is_empty());
+    assert_eq!(
+        one(&items, "lxc.namespace.share.uts"),
+        "/var/run/utsns/pod-a"
+    );
+    assert_eq!(
+        crate::spec::joined_uts_hostname(&joined).as_deref(),
+        Some("pod-a")
+    );
+    // A new uts namespace keeps liblxc's key and needs no hook.
+    let new = spec(json!({"hostname": "pod-a"}));
+    assert_eq!(one(&run(&new, &v1()), "lxc.uts.name"), "pod-a");
+    assert_eq!(crate::spec::joined_uts_hostname(&new), None);
+    let long = spec(json!({"hostname": "a".repeat(65), "linux": {"namespaces": [
+        {"type": "mount"}, {"type": "uts", "path": "/var/run/utsns/pod-a"}
+    ]}}));
+    assert!(run_with(&long, &v1(), false)
+        .unwrap_err()
+        .to_string()
+        .contains("at most 64 bytes"));
 }
 
 #[test]
@@ -757,7 +788,13 @@ fn domainname_needs_new_uts_namespace() {
         "domainname": "example.org", "hostname": null,
         "linux": {"namespaces": [{"type": "mount"}]}
     }));
-    assert!(err(&s).contains("domainname can only be set in a new uts namespace"));
+    assert!(err(&s).contains("domainname can only be set in a uts namespace of the container"));
+    // A uts namespace joined by path (CRI-O's pinned pod namespaces) takes it, as with runc.
+    let joined = spec(json!({
+        "domainname": "example.org", "hostname": null,
+        "linux": {"namespaces": [{"type": "mount"}, {"type": "uts", "path": "/proc/1/ns/uts"}]}
+    }));
+    run(&joined, &hybrid());
 }
 
 #[test]
