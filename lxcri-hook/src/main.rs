@@ -63,9 +63,6 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     masks::readonly(&root, &cfg.readonly_paths)?;
     masks::mask(&root, &cfg.masked_paths)?;
     masks::recursive_readonly(&root, &cfg.recursive_readonly)?;
-    if cfg.cgroup_mount {
-        masks::open_cgroup_dirs(&root)?;
-    }
     for (path, flags, recursive) in &cfg.mount_flags {
         masks::add_flags(&root, path, flags, *recursive)?;
     }

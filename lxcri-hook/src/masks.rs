@@ -156,59 +156,6 @@ const MOUNT_ATTR_NOSUID: u64 = 0x0000_0002;
 const MOUNT_ATTR_NODEV: u64 = 0x0000_0004;
 const MOUNT_ATTR_NOEXEC: u64 = 0x0000_0008;
 
-/// Makes the directories of the tmpfs liblxc mounts at /sys/fs/cgroup searchable: liblxc creates
-/// the controller directories and the path down to the container's cgroup with mode 0000 and
-/// mounts most of them read-only, so a container root without CAP_DAC_OVERRIDE could not reach its
-/// own cgroup files (runc's layout lets it). Works on a detached, non-recursive clone of the
-/// tmpfs, where no mount covers those directories. Nothing to do when /sys/fs/cgroup is not a
-/// tmpfs (cgroup2 mounted directly).
-pub fn open_cgroup_dirs(root: &Root) -> Result<()> {
-    let what = || "make the cgroup tmpfs directories searchable".to_string();
-    let Some(top) = open_existing(root, Path::new("/sys/fs/cgroup"))? else {
-        return Ok(());
-    };
-    let st = nix::sys::statfs::fstatfs(&top).ctx(what)?;
-    if st.filesystem_type() != nix::sys::statfs::TMPFS_MAGIC {
-        return Ok(());
-    }
-    const OPEN_TREE_CLONE: libc::c_uint = 1;
-    // SAFETY: open_tree with an fd we own and the empty C string; returns a new fd or -1.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            std::os::fd::AsRawFd::as_raw_fd(&top),
-            c"".as_ptr(),
-            OPEN_TREE_CLONE | libc::AT_EMPTY_PATH as libc::c_uint | libc::O_CLOEXEC as libc::c_uint,
-        )
-    };
-    if fd < 0 {
-        return Err(Error::new(what(), Errno::last()));
-    }
-    // SAFETY: the kernel just gave us this descriptor; nothing else owns it.
-    let tree = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd as i32) };
-    chmod_dirs(&fd_path(&tree), 0).ctx(what)
-}
-
-/// Sets mode 0755 on every directory of mode 0000 at or below `dir` (a small tmpfs skeleton).
-fn chmod_dirs(dir: &Path, depth: usize) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if depth > 16 {
-        return Ok(());
-    }
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let md = e.metadata()?;
-        if !md.is_dir() {
-            continue;
-        }
-        if md.permissions().mode() & 0o7777 == 0 {
-            std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o755))?;
-        }
-        chmod_dirs(&e.path(), depth + 1)?;
-    }
-    Ok(())
-}
-
 /// The mount_setattr bits and the remount flags of `nosuid`, `nodev`, `noexec`.
 pub fn attr_flags(names: &[String]) -> Result<(u64, MsFlags)> {
     names.iter().try_fold((0, MsFlags::empty()), |(a, m), n| {

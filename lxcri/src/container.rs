@@ -273,7 +273,6 @@ impl Runtime {
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),
             mount_flags: spec::late_mount_flags(spec, &cgroup_layout),
-            cgroup_mount: false,
             guard_dev_pts: spec::mounts_at(spec, "/dev/pts"),
             root_readonly: spec
                 .root()

@@ -40,11 +40,6 @@ pub struct HookConfig {
     /// on the tmpfs of a read-only cgroup mount, see `lxcri::spec::late_mount_flags`).
     #[serde(default)]
     pub mount_flags: Vec<(String, Vec<String>, bool)>,
-    /// The spec mounts cgroups at /sys/fs/cgroup: make the directories of liblxc's tmpfs that lead
-    /// to the container's own cgroups searchable (liblxc makes them mode 0000, which only a
-    /// process with CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH can pass).
-    #[serde(default)]
-    pub cgroup_mount: bool,
     /// The spec mounts something at /dev/pts: shield it from liblxc's detach of /dev/pts (see
     /// lxcri-hook's `guard_dev_pts`).
     #[serde(default)]

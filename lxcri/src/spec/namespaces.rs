@@ -74,9 +74,10 @@ impl Namespaces {
             }
         }
         // A mount namespace joined by path is fine (liblxc sets the container up inside it, as
-        // runc does). The runtime's own is not: liblxc's setup always turns the shared mounts of
-        // the namespace it runs in into dependent ones and pivot_roots it into the rootfs, which
-        // in the runtime's namespace would rewrite the host's mount table.
+        // runc does). The runtime's own is not: liblxc 5.0.2 runs lxc_setup whatever the clone
+        // flags, and it makes every shared mount of the namespace it runs in private or slave,
+        // detaches or replaces its /dev/pts and pivot_roots it; in the runtime's namespace that
+        // is the host's mount table (measured; docs/conformance.md, "No mount namespace").
         if out[0].1 == NsState::Host {
             return Err(SpecError::MountNamespaceRequired);
         }
