@@ -39,7 +39,12 @@ start=$(date +%s)
 for pair in "runc:$RUNC" "lxcri:$RUNTIME"; do
     label=${pair%%:*} rt=${pair#*:}
     echo "--- runtime-tools against $label ($rt)"
-    timeout -k 10 "$SUITE_TIMEOUT" "$KIT/run.sh" "$rt" "$label"
+    # In mount and uts namespaces of its own (the mounts keep their propagation: peers of the
+    # host's): runc's linux_ns_itype does its rootfs setup in the caller's mount namespace, turns
+    # every shared mount there into a slave and leaves the spec's mounts behind
+    # (docs/conformance.md, "No mount namespace"); here that happens to a copy that dies with the
+    # run, not the host. The uts namespace keeps a test that inherits it from renaming the host.
+    timeout -k 10 "$SUITE_TIMEOUT" unshare --mount --uts --propagation unchanged "$KIT/run.sh" "$rt" "$label"
     rc=$?
     if [ "$rc" != 0 ]; then
         echo "oci-validation: FAILED: the suite against $label did not finish (exit $rc)"
@@ -57,12 +62,20 @@ known=$(awk '/^## OCI runtime-tools validation/ { on = 1; next } /^## / { on = 0
         name = f[2]; gsub(/[ `]/, "", name)
         if (reason != "") print name
     }' "$DOC" | sort -u)
+# Rows whose runc column says `PASS (harms host)`: runc passes only by damaging the host, and the
+# row's reason has the evidence. lxcri failing them is accepted, and said so below.
+runc_wrong=$(awk '/^## OCI runtime-tools validation/ { on = 1; next } /^## / { on = 0 }
+    on && /^\| `[A-Za-z0-9_]+` \| PASS \(harms host\) \|/ {
+        split($0, f, "|"); name = f[2]; gsub(/[ `]/, "", name); print name
+    }' "$DOC" | sort -u)
 
 bad=0
 runc_pass=$(names runc PASS)
 lxcri_fail=$( (names lxcri FAIL; names lxcri TIMEOUT) | sort -u)
 for t in $lxcri_fail; do
-    if grep -qx "$t" <<<"$runc_pass"; then
+    if grep -qx "$t" <<<"$runc_wrong"; then
+        echo "ACCEPTED $t: runc passes it by damaging the host, lxcri refuses (docs/conformance.md)"
+    elif grep -qx "$t" <<<"$runc_pass"; then
         echo "REGRESSION $t: runc passes it, lxcri: $(grep -m1 -E "^(FAIL|TIMEOUT) $t\b" "$res/lxcri/summary.txt")"
         bad=$((bad + 1))
     elif ! grep -qx "$t" <<<"$known"; then

@@ -46,6 +46,17 @@ fn hostname() {
     assert_eq!(rt.output(&b), "box-one\n");
 }
 
+/// No `hostname` in a new uts namespace: the namespace keeps the copy of the runtime's name it
+/// was created with, as runc's does (runc calls sethostname only for a non-empty hostname).
+#[test]
+fn new_uts_namespace_without_hostname_keeps_the_runtime_name() {
+    let rt = Runtime::new();
+    let mut b = Bundle::new(&["hostname"]);
+    b.config.as_object_mut().expect("object").remove("hostname");
+    let host = nix::unistd::gethostname().expect("gethostname");
+    assert_eq!(rt.output(&b), format!("{}\n", host.to_string_lossy()));
+}
+
 #[test]
 fn tmpfs_mount_with_size_and_mode() {
     let rt = Runtime::new();

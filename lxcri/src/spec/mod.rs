@@ -201,11 +201,11 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
 
     // In the host's uts namespace a hostname would rename the host, which runc refuses too.
     // liblxc applies lxc.uts.name only in a new uts namespace; in one joined by path (CRI-O's
-    // pinned pod namespaces) lxcri-hook sets it, as runc does (`joined_uts_hostname`).
+    // pinned pod namespaces) lxcri-hook sets it, as runc does (`joined_uts_hostname`). Without a
+    // hostname a new uts namespace keeps the runtime's name, as with runc: no lxc.uts.name.
     let hostname = spec.hostname().as_deref().filter(|h| !h.is_empty());
     match (hostname, ns.state(namespaces::NsKind::Uts)) {
         (Some(h), namespaces::NsState::New) => items.push("lxc.uts.name", h),
-        (None, namespaces::NsState::New) => items.push("lxc.uts.name", ctx.id.as_str()),
         (Some(h), namespaces::NsState::Join(_)) => validate_hostname(h)?,
         (Some(_), namespaces::NsState::Host) => return Err(SpecError::HostnameWithoutUtsNamespace),
         (None, _) => {}
