@@ -9,7 +9,8 @@
 #
 # Fails when lxcri fails a critest spec that runc passes in this run (after one focused retry of
 # those specs with both runtimes, which is reported: a spec that fails again for lxcri counts
-# unless runc fails it again too, i.e. it is flaky on this machine), when a crictl scenario fails
+# unless runc fails it again too, i.e. it is flaky on this machine; the one spec of FLAKY_HERE in
+# compare.py is never counted and always named, with its reason), when a crictl scenario fails
 # for either runtime, when CRI-O does not start with contrib/crio/10-lxcri.conf over its built-in
 # defaults, or when a suite did not produce its report. On a machine without the kit it prints one line saying the suite was
 # not run and exits 0 (documented in docs/operators.md); that line is never a pass.
