@@ -145,6 +145,7 @@ impl Runtime {
             ));
         }
         crate::nsfile::check(spec)?;
+        crate::procmount::check(spec, &rootfs)?;
         let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
         let seccomp = profile.map(crate::seccomp::compile).transpose()?;
         let seccomp_listener = profile.map(crate::seccomp::listener).transpose()?.flatten();
@@ -154,6 +155,28 @@ impl Runtime {
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         let hook_bin = self.helper(layout::HOOK_BIN)?;
+        // The monitor forks liblxc's child into the container's pid namespace and the hook runs
+        // there: both run from sealed copies, never from the host's files (crate::sealed). The
+        // hook's copy is named by a path of its own fd table (`/proc/self/fd/N`): liblxc runs it
+        // through /bin/sh in the child (or, for start-host, the monitor), which inherit fd N.
+        let sealed = |bin: &Path, name: &std::ffi::CStr| {
+            crate::sealed::copy(bin, name).map_err(|e| {
+                Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
+            })
+        };
+        let start_copy = sealed(&start_bin, c"lxcri-start")?;
+        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
+        // Above the fds the caller passes on to the container; close-on-exec until the monitor is
+        // spawned.
+        let hook_fd = nix::fcntl::fcntl(
+            &hook_copy,
+            nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3 + opts.preserve_fds as i32),
+        )
+        .map_err(|e| Error::io("dup of the hook's sealed copy", e.into()))?;
+        // SAFETY: F_DUPFD_CLOEXEC just returned this new fd, and nothing else owns it.
+        let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
+        drop(hook_copy);
+        let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
         let cgroup_layout = CgroupLayout::detect()?;
         let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
         let ctx = spec::Context {
@@ -161,7 +184,7 @@ impl Runtime {
             bundle,
             rundir: rd,
             init_binary: &init_bin,
-            hook_binary: &hook_bin,
+            hook_binary: &hook_path,
             cgroup: &cgroup_layout,
             systemd_cgroup: self.systemd_cgroup,
             host: &spec::RealHost,
@@ -248,16 +271,20 @@ impl Runtime {
                 .filter(|p| !p.is_empty()),
             mount_propagation: spec::mount_propagation(spec),
             personality: spec.linux().as_ref().and_then(|l| l.personality().clone()),
+            preserve_fds: opts.preserve_fds,
         };
         let init_json =
             serde_json::to_vec(&init_config).map_err(|e| Error::io("init.json", e.into()))?;
         write_file(&rd.private(layout::INIT_CONFIG), &init_json, 0o600)?;
-        for fifo in [layout::START_FIFO, layout::EXEC_FIFO] {
-            nix::unistd::mkfifo(
-                &rd.private(fifo),
-                nix::sys::stat::Mode::from_bits_truncate(0o600),
-            )
-            .map_err(|e| Error::io(format!("mkfifo {fifo}"), e.into()))?;
+        // Init reopens `exec` through its O_PATH fd after it has become the process's user
+        // (it holds no more than the spec's privileges while it waits): writable by others,
+        // as runc's exec.fifo. Only init's fd reaches it; the directory is ours alone.
+        for (fifo, mode) in [(layout::START_FIFO, 0o600), (layout::EXEC_FIFO, 0o622)] {
+            let path = rd.private(fifo);
+            nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(mode))
+                .map_err(|e| Error::io(format!("mkfifo {fifo}"), e.into()))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io(format!("chmod {fifo}"), e))?;
         }
         let linux = spec.linux().clone().unwrap_or_default();
         let hook_config = HookConfig {
@@ -336,7 +363,13 @@ impl Runtime {
         close_range_cloexec(3 + opts.preserve_fds);
         crate::fault::point("create:before-monitor");
 
-        let monitor = Command::new(&start_bin)
+        // Only the monitor and what liblxc runs from it inherit the hook's copy; init closes it.
+        nix::fcntl::fcntl(
+            &hook_fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
+        let monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()))
             .arg(id.as_str())
             .arg(&self.root)
             .arg(rd.lxc_config())
@@ -345,6 +378,8 @@ impl Runtime {
             .env_remove("PATH")
             .spawn()
             .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+        drop(hook_fd);
+        drop(start_copy);
         let monitor_pid = monitor.id() as i32;
         let monitor_fd =
             PidFd::open(monitor_pid).map_err(|e| Error::io("pidfd_open monitor", e))?;
@@ -752,8 +787,7 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
     let bundle = std::fs::canonicalize(bundle)
         .map_err(|e| Error::io(format!("bundle {}", bundle.display()), e))?;
     let path = bundle.join("config.json");
-    let data = std::fs::read(&path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let data = read_config(&path)?;
     // serde's own message names the field, the bad value and the line (oci-spec's load() only
     // says "serde failed").
     let spec = serde_json::from_slice(&data).map_err(|e| Error::Spec {
@@ -761,6 +795,48 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
         msg: e.to_string(),
     })?;
     Ok((bundle, spec))
+}
+
+/// The largest config.json read: far beyond any real spec, small enough to refuse a file that
+/// would only make create spend memory and time.
+const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// Read config.json: only a regular file of sane size. Opened without blocking, so a FIFO (or
+/// a device) planted as config.json is refused instead of hanging create.
+fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while we read stops at the limit all the same.
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    Ok(data)
 }
 
 /// Kill everything of a container that is not stopped and wait until it is gone.
