@@ -131,6 +131,18 @@ fn state_with_pid(state_json: &str, pid: Option<i64>) -> String {
 }
 
 fn main() {
+    // We run from a sealed copy that `create` passed down as an fd (lxcri::sealed), next to
+    // whatever else liblxc inherited: none of it is for the OCI hooks we run.
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
     if let Err(e) = run() {
         eprintln!("lxcri-hook: {e}");
         log_error(&e);

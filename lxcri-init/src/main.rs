@@ -59,11 +59,6 @@ fn run() -> i32 {
             return 1;
         }
     };
-    let master = prepared.master.as_ref().map(|m| m.as_fd());
-    if let Err(e) = init_proto::send_message(sock.as_fd(), &InitMessage::Ready, master) {
-        eprintln!("lxcri-init: sending the ready message: {e}");
-        return 1;
-    }
     let Prepared {
         config,
         seccomp,
@@ -72,27 +67,31 @@ fn run() -> i32 {
         exec_path,
         master,
     } = prepared;
-    drop(master);
-    drop(sock);
     let listener = lxcri::process::Seccomp::has_listener(config.seccomp_flags);
     // Only a filter with a listener needs the directory after start (start binds notify.sock
     // there). Once /.lxcri is detached, `..` of our fd stays inside it: it never reaches the host.
     let dir = listener.then_some(dir);
+    // Our connection to init.sock outlives the mount.
     let hidden = umount2(CONTAINER_DIR, MntFlags::MNT_DETACH)
         .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
     // Nothing else of the runtime, of liblxc or of the caller beyond --preserve-fds stays open.
-    let keep: Vec<i32> = [Some(start.as_raw_fd()), Some(exec_path.as_raw_fd())]
-        .into_iter()
-        .chain([dir.as_ref().map(|d| d.as_raw_fd())])
-        .flatten()
-        .collect();
+    let keep: Vec<i32> = [
+        Some(sock.as_raw_fd()),
+        Some(start.as_raw_fd()),
+        Some(exec_path.as_raw_fd()),
+        dir.as_ref().map(|d| d.as_raw_fd()),
+        master.as_ref().map(|m| m.as_raw_fd()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     lxcri::process::close_fds_from(3 + config.preserve_fds as i32, &keep);
-    lxcri::fault::point("init:after-ready");
 
     // Everything that needs privileges happens now; then init becomes the process (user,
-    // capabilities, cwd, ...) and waits as that, holding no more than the spec gives it, as
-    // runc's init does. A filter with a listener waits for start's notify.sock, so that case
-    // keeps its privileges until start (docs/security.md). Failures are reported to start.
+    // capabilities, cwd, ...) and only then reports ready and waits, holding no more than the
+    // spec gives it, as runc's init does. A filter with a listener waits for start's
+    // notify.sock, so that case keeps its privileges until start (docs/security.md). Failures
+    // are reported to start, as they were when init finished the process after the start byte.
     let filter = |hand_over: Option<lxcri::process::HandOver<'static>>| {
         seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
             bpf,
@@ -106,6 +105,18 @@ fn run() -> i32 {
         lxcri::process::prepare(&config.process, filter(None), config.personality.as_ref())
             .map_err(|e| (e.to_string(), e.exit_code()))
     });
+
+    if let Err(e) = init_proto::send_message(
+        sock.as_fd(),
+        &InitMessage::Ready,
+        master.as_ref().map(|m| m.as_fd()),
+    ) {
+        eprintln!("lxcri-init: sending the ready message: {e}");
+        return 1;
+    }
+    drop(master);
+    drop(sock);
+    lxcri::fault::point("init:after-ready");
 
     match wait_for_start(&start) {
         Ok(true) => {}

@@ -3,7 +3,8 @@
 //! executables (a copy made for the test, so that a successful attack damages only the copy), a
 //! host directory's file, the runtime's state. The same tests run against runc
 //! (`RUNTIME=/usr/sbin/runc`); where runc 1.1.5 falls to an attack the assertion message names
-//! the CVE class it shows, and docs/security.md lists it.
+//! the CVE class it shows, and docs/security.md lists it. `make security-test` runs them (they
+//! are ignored in `make integration`, which would only run them a second time).
 
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -188,6 +189,7 @@ sleep 1000
 /// exec'd into and deleted. lxcri's helpers run from sealed memfds (lxcri/src/sealed.rs);
 /// lxcri-init is a read-only bind mount.
 #[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn runtime_executables_not_writable_through_proc_exe() {
     let mut rc = RuntimeCopy::new();
     let before = rc.contents();
@@ -247,6 +249,7 @@ fn runtime_executables_not_writable_through_proc_exe() {
 /// private directory would be a way out of the container for whoever can open
 /// `/proc/<init>/fd/N`: `..` climbs to the host).
 #[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn created_init_holds_only_the_spec_privileges() {
     let rt = Runtime::new();
     for uid in [0, 1000] {
@@ -306,6 +309,7 @@ fn host_canary() -> (tempfile::TempDir, String) {
 /// whatever fd N the runtime has open while it sets the process up, for `exec` and for the
 /// container's own process. From a cwd outside the root, `..` climbs to the host's /.
 #[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn cwd_through_proc_self_fd_never_reaches_the_host() {
     let rt = Runtime::new();
     let (canary, secret) = host_canary();
@@ -347,6 +351,7 @@ fn cwd_through_proc_self_fd_never_reaches_the_host() {
 /// A config.json that is a FIFO (nobody ever writes it) or a huge file is refused at once with
 /// one line, and nothing is left.
 #[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn config_json_only_a_regular_file_of_sane_size() {
     let rt = Runtime::new();
     let b = Bundle::new(&["true"]);
@@ -379,6 +384,7 @@ fn config_json_only_a_regular_file_of_sane_size() {
 /// /proc or inside it, also when the destination reaches /proc through a symlink in the image;
 /// in particular no tmpfs lands on /proc/sys.
 #[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn no_mount_over_proc_but_procfs() {
     let rt = Runtime::new();
     // (destination, symlink in the image (name, target), type)
@@ -407,4 +413,155 @@ fn no_mount_over_proc_but_procfs() {
         assert!(!out.stderr.contains("panicked"), "{out}");
         assert_eq!(processes_mentioning(&id), vec![], "{out}");
     }
+}
+
+/// A small xorshift generator: the delays only need to be spread, and the seed is printed so a
+/// failing run can be repeated (`LXCRI_KILL_SEED`).
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Self {
+        let seed = std::env::var("LXCRI_KILL_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(1)
+                    | 1
+            });
+        eprintln!("LXCRI_KILL_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Runs `args` of the runtime with stdio in files of `b` and SIGKILLs it after `delay` (if it
+/// has not finished by then).
+fn kill_after(rt: &Runtime, b: &Bundle, args: &[&str], delay: Duration) {
+    let mut c = rt.command();
+    c.args(args)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(b.path().join("stdout")).expect("stdout"))
+        .stderr(fs::File::create(b.path().join("stderr")).expect("stderr"));
+    let mut child = c.spawn().expect("spawn");
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let _ = wait_timeout(&mut child, CMD_TIMEOUT);
+}
+
+/// create, start, exec and delete SIGKILLed at random moments (not only at the fault points of
+/// tests/tests/crash.rs): `delete --force` then leaves no process of the container or of the
+/// runtime (no lxcri-start, no liblxc child), no cgroup of the container or of its monitor, no
+/// runtime directory.
+#[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
+fn random_moment_kills_leave_nothing() {
+    let rt = Runtime::new();
+    let mut rng = Rng::new();
+    for round in 0..24 {
+        let step = ["create", "start", "exec", "delete"][round % 4];
+        let id = unique_id("sec-kill");
+        let cg = format!("lxcri-sec-kill/{id}");
+        let mut b = Bundle::new(&["sleep", "30"]);
+        b.linux()["cgroupsPath"] = json!(format!("/{cg}"));
+        b.write_config();
+        rt.track(&id);
+        let bundle = b.path().to_string_lossy().into_owned();
+        let pid_file = b.pid_file().to_string_lossy().into_owned();
+        let create = [
+            "create",
+            "--bundle",
+            bundle.as_str(),
+            "--pid-file",
+            pid_file.as_str(),
+            id.as_str(),
+        ];
+        // Spread over the time the step takes on this host (create ~ 50-150 ms).
+        let delay = Duration::from_millis(rng.below(160));
+        match step {
+            "create" => kill_after(&rt, &b, &create, delay),
+            _ => {
+                rt.create(&b, &id).ok();
+                if step != "start" {
+                    rt.start(&id).ok();
+                }
+                let args: &[&str] = match step {
+                    "start" => &["start", &id],
+                    "exec" => &["exec", &id, "sleep", "20"],
+                    _ => &["delete", "--force", &id],
+                };
+                kill_after(&rt, &b, args, delay);
+            }
+        }
+        let what = format!("{step} killed after {delay:?}");
+        rt.delete_force(&id).ok();
+        assert!(!rt.root().join(&id).exists(), "{what}: runtime dir left");
+        let procs: Vec<_> = processes_mentioning(&id)
+            .into_iter()
+            .filter(|(p, _)| lxcri_tests::leftovers::alive(*p))
+            .collect();
+        assert_eq!(procs, vec![], "{what}: processes left");
+        assert_eq!(
+            lxcri_tests::leftovers::cgroups_named(&cg),
+            Vec::<PathBuf>::new(),
+            "{what}: container cgroups left"
+        );
+        assert_eq!(
+            lxcri_tests::leftovers::cgroups_named(&format!("lxcri.monitor/{id}")),
+            Vec::<PathBuf>::new(),
+            "{what}: monitor cgroups left"
+        );
+    }
+    lxcri_tests::leftovers::remove_cgroups("lxcri-sec-kill");
+}
+
+/// A container with a user namespace runs when `--root` does not exist yet: the runtime makes it
+/// 0700 (and its parents), which the container's mapped root cannot traverse, yet liblxc and
+/// the hook read the runtime directory as that user.
+#[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
+fn user_namespace_with_a_new_root() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
+    let root = tmp.path().join("fresh").join("root");
+    let mut b = Bundle::sh("echo userns-ok");
+    b.add_namespace(json!({"type": "user"}));
+    b.linux()["uidMappings"] = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    b.linux()["gidMappings"] = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+    // A cgroup v1 hierarchy cannot be mounted from a user namespace that does not own the
+    // cgroup namespace (tests/tests/filesystem.rs).
+    b.remove_mount("/sys/fs/cgroup");
+    b.write_config();
+    let id = unique_id("sec-userns");
+    let run = |args: &[&str]| {
+        let mut c = Command::new(runtime());
+        c.arg("--root").arg(&root).args(args);
+        run_cmd_timeout(c, CMD_TIMEOUT)
+    };
+    let bundle = b.path().to_string_lossy().into_owned();
+    let mut c = Command::new(runtime());
+    c.arg("--root")
+        .arg(&root)
+        .args(["run", "--bundle", &bundle, &id])
+        .stdin(Stdio::null());
+    let out = run_cmd_timeout(c, CMD_TIMEOUT);
+    let _ = run(&["delete", "--force", &id]);
+    assert!(
+        out.success() && out.stdout.contains("userns-ok"),
+        "a user-namespace container with a new --root: {out}"
+    );
+    let mode = fs::metadata(&root).expect("root").permissions().mode() & 0o777;
+    assert_eq!(
+        mode & 0o066,
+        0,
+        "--root is readable or writable by others: {mode:o}"
+    );
 }
