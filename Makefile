@@ -117,8 +117,8 @@ stress: build
 
 # Attacks of a hostile container (tests/tests/security.rs, docs/security.md): against lxcri, then
 # the same attacks against SECURITY_COMPARE (Debian's runc; empty to skip), whose failures are
-# reported and do not fail the target (runc 1.1.5 falls to two of them, docs/security.md).
-# About 40 s for both.
+# reported and do not fail the target (runc 1.1.5 fails three of them, docs/security.md).
+# About 35 s of tests for both.
 .PHONY: security-test
 SECURITY_COMPARE ?= /usr/sbin/runc
 
