@@ -118,7 +118,7 @@ stress: build
 # Attacks of a hostile container (tests/tests/security.rs, docs/security.md): against lxcri, then
 # the same attacks against SECURITY_COMPARE (Debian's runc; empty to skip), whose failures are
 # reported and do not fail the target (runc 1.1.5 fails three of them, docs/security.md).
-# About 35 s of tests for both.
+# About 35 s of tests for both, 3 minutes with the build.
 .PHONY: security-test
 SECURITY_COMPARE ?= /usr/sbin/runc
 
