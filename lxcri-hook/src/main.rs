@@ -87,6 +87,7 @@ fn run() -> Result<()> {
         }
         "start-host" => {
             let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
+            back_to_creator_mntns()?;
             let pid = std::env::var("LXC_PID").ok().and_then(|p| p.parse::<i64>().ok());
             let state = state_with_pid(&cfg.state_json, pid);
             hooks::run_all("createRuntime", &cfg.create_runtime_hooks, &state)
@@ -98,6 +99,23 @@ fn run() -> Result<()> {
             ),
         )),
     }
+}
+
+/// prestart and createRuntime hooks run "in the runtime namespace": lxcri-start's mount
+/// namespace is a slave made only to keep /bin/sh read-only (lxcri-start `shield_shell`), so
+/// the hooks go back to the one `lxcri create` runs in, where their mounts reach the host.
+fn back_to_creator_mntns() -> Result<()> {
+    let Some(path) = std::env::var_os("LXCRI_CREATOR_MNTNS") else {
+        return Ok(());
+    };
+    let ns = std::fs::File::open(&path).ctx(|| format!("open {}", path.to_string_lossy()))?;
+    // SAFETY: setns on an fd we own; this single-threaded process changes only its own mount
+    // namespace.
+    if unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNS) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .ctx(|| "setns to the creator's mount namespace".to_string());
+    }
+    Ok(())
 }
 
 /// The pid of the container's process as its own pid namespace sees it, found from this hook:
@@ -142,6 +160,18 @@ fn state_with_pid(state_json: &str, pid: Option<i64>) -> String {
 }
 
 fn main() {
+    // We run from a sealed copy that `create` passed down as an fd (lxcri::sealed), next to
+    // whatever else liblxc inherited: none of it is for the OCI hooks we run.
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on our own fds.
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
     if let Err(e) = run() {
         eprintln!("lxcri-hook: {e}");
         log_error(&e);

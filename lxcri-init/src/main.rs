@@ -17,7 +17,7 @@ use std::os::unix::net::UnixStream;
 use lxcri::init_proto::{self, InitConfig, InitMessage};
 use lxcri::layout::{self, CONTAINER_DIR};
 use nix::errno::Errno;
-use nix::fcntl::{open, openat, OFlag};
+use nix::fcntl::{open, OFlag};
 use nix::mount::{umount2, MntFlags};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::stat::Mode;
@@ -32,6 +32,8 @@ struct Prepared {
     seccomp: Option<Vec<u8>>,
     start: OwnedFd,
     dir: OwnedFd,
+    /// O_PATH of the exec fifo, reopened for writing after start (as the process's user).
+    exec_path: OwnedFd,
     master: Option<OwnedFd>,
 }
 
@@ -57,22 +59,62 @@ fn run() -> i32 {
             return 1;
         }
     };
-    let master = prepared.master.as_ref().map(|m| m.as_fd());
-    if let Err(e) = init_proto::send_message(sock.as_fd(), &InitMessage::Ready, master) {
-        eprintln!("lxcri-init: sending the ready message: {e}");
-        return 1;
-    }
     let Prepared {
         config,
         seccomp,
         start,
         dir,
+        exec_path,
         master,
     } = prepared;
-    drop(master);
-    // Our fd of the directory keeps it reachable for opening `exec` after the detach.
+    let listener = lxcri::process::Seccomp::has_listener(config.seccomp_flags);
+    // Only a filter with a listener needs the directory after start (start binds notify.sock
+    // there). Once /.lxcri is detached, `..` of our fd stays inside it: it never reaches the host.
+    let dir = listener.then_some(dir);
+    // Our connection to init.sock outlives the mount.
     let hidden = umount2(CONTAINER_DIR, MntFlags::MNT_DETACH)
         .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
+    // Nothing else of the runtime, of liblxc or of the caller beyond --preserve-fds stays open.
+    let keep: Vec<i32> = [
+        Some(sock.as_raw_fd()),
+        Some(start.as_raw_fd()),
+        Some(exec_path.as_raw_fd()),
+        dir.as_ref().map(|d| d.as_raw_fd()),
+        master.as_ref().map(|m| m.as_raw_fd()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    lxcri::process::close_fds_from(3 + config.preserve_fds as i32, &keep);
+
+    // Everything that needs privileges happens now; then init becomes the process (user,
+    // capabilities, cwd, ...) and only then reports ready and waits, holding no more than the
+    // spec gives it, as runc's init does. A filter with a listener waits for start's
+    // notify.sock, so that case keeps its privileges until start (docs/security.md). Failures
+    // are reported to start, as they were when init finished the process after the start byte.
+    let filter = |hand_over: Option<lxcri::process::HandOver<'static>>| {
+        seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
+            bpf,
+            flags: config.seccomp_flags,
+            hand_over,
+        })
+    };
+    let early = (!listener).then(|| -> Result<_, (String, i32)> {
+        hidden.clone().map_err(|t| (t, 1))?;
+        container_settings(&config).map_err(|e| (e.to_string(), 1))?;
+        lxcri::process::prepare(&config.process, filter(None), config.personality.as_ref())
+            .map_err(|e| (e.to_string(), e.exit_code()))
+    });
+
+    if let Err(e) = init_proto::send_message(
+        sock.as_fd(),
+        &InitMessage::Ready,
+        master.as_ref().map(|m| m.as_fd()),
+    ) {
+        eprintln!("lxcri-init: sending the ready message: {e}");
+        return 1;
+    }
+    drop(master);
     drop(sock);
     lxcri::fault::point("init:after-ready");
 
@@ -89,9 +131,8 @@ fn run() -> i32 {
     lxcri::fault::point("init:after-start");
     // Without blocking: a start that died after releasing us left no reader, and the process
     // must run all the same (the caller asked for it); failures then go to stderr.
-    let exec = match openat(
-        &dir,
-        layout::EXEC_FIFO,
+    let exec = match open(
+        format!("/proc/self/fd/{}", exec_path.as_raw_fd()).as_str(),
         OFlag::O_WRONLY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
         Mode::empty(),
     ) {
@@ -102,17 +143,24 @@ fn run() -> i32 {
             return 1;
         }
     };
-    // start listens on `notify.sock` when the filter has a listener; /.lxcri is detached by
-    // now, so the socket is reached through our fd of the directory.
-    let notify = match config.seccomp_flags {
-        f if lxcri::process::Seccomp::has_listener(f) => {
+    drop(exec_path);
+
+    let prepared = match early {
+        Some(Ok(p)) => p,
+        Some(Err((text, code))) => return fail(exec, &text, code),
+        None => {
+            // start listens on `notify.sock`; /.lxcri is detached by now, so the socket is
+            // reached through our fd of the directory.
+            let Some(dir) = dir else {
+                return fail(exec, "no runtime directory for notify.sock", 1);
+            };
             let path = format!(
                 "/proc/self/fd/{}/{}",
                 dir.as_raw_fd(),
                 layout::NOTIFY_SOCKET
             );
-            match UnixStream::connect(&path) {
-                Ok(s) => Some(s),
+            let notify = match UnixStream::connect(&path) {
+                Ok(s) => s,
                 Err(e) => {
                     return fail(
                         exec,
@@ -120,37 +168,36 @@ fn run() -> i32 {
                         1,
                     )
                 }
+            };
+            drop(dir);
+            if let Err(text) = hidden {
+                return fail(exec, &text, 1);
+            }
+            if let Err(e) = container_settings(&config) {
+                return fail(exec, &e.to_string(), 1);
+            }
+            let hand_over = move |fd: BorrowedFd<'_>| init_proto::send_fd(notify.as_fd(), fd);
+            // The closure lives until execve: leaked on purpose (this process ends in execve).
+            let hand_over: &'static dyn Fn(BorrowedFd<'_>) -> std::io::Result<()> =
+                Box::leak(Box::new(hand_over));
+            match lxcri::process::prepare(
+                &config.process,
+                filter(Some(hand_over)),
+                config.personality.as_ref(),
+            ) {
+                Ok(p) => p,
+                Err(e) => return fail(exec, &e.to_string(), e.exit_code()),
             }
         }
-        _ => None,
     };
-    drop(dir);
     lxcri::fault::point("init:before-exec");
-
-    if let Err(text) = hidden {
-        return fail(exec, &text, 1);
-    }
-    if let Err(e) = container_settings(&config) {
-        return fail(exec, &e.to_string(), 1);
-    }
     if let Err(text) = hooks::run_all(
         &config.start_container_hooks,
         &hooks::state_now(&config.state_json),
     ) {
         return fail(exec, &text, 1);
     }
-    let hand_over = |fd: BorrowedFd<'_>| match &notify {
-        Some(sock) => init_proto::send_fd(sock.as_fd(), fd),
-        None => Err(std::io::Error::other("no socket to start")),
-    };
-    let filter = seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
-        bpf,
-        flags: config.seccomp_flags,
-        hand_over: notify
-            .as_ref()
-            .map(|_| &hand_over as lxcri::process::HandOver<'_>),
-    });
-    match lxcri::process::finish_with(&config.process, filter, config.personality.as_ref()) {
+    match prepared.exec() {
         Ok(never) => match never {},
         Err(e) => fail(exec, &e.to_string(), e.exit_code()),
     }
@@ -184,6 +231,12 @@ fn prepare() -> Result<Prepared, String> {
         Mode::empty(),
     )
     .map_err(|e| format!("opening {CONTAINER_DIR}: {e}"))?;
+    let exec_path = open(
+        layout::in_container(layout::EXEC_FIFO).as_str(),
+        OFlag::O_PATH | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("opening the exec fifo: {e}"))?;
     let config_path = layout::in_container(layout::INIT_CONFIG);
     let raw = std::fs::read(&config_path).map_err(|e| format!("reading {config_path}: {e}"))?;
     let config: InitConfig =
@@ -210,6 +263,7 @@ fn prepare() -> Result<Prepared, String> {
         seccomp,
         start,
         dir,
+        exec_path,
         master,
     })
 }

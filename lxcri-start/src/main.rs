@@ -45,9 +45,73 @@ fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxc::LxcError> {
             path: config.display().to_string(),
         });
     }
+    shield_shell().map_err(|e| lxc::LxcError::Start {
+        name: id.to_string(),
+        reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),
+    })?;
     let c = lxc::Container::new(id, lxcpath)?;
     lxcri::fault::point("monitor:before-start");
     c.configure_foreground();
     let init = format!("{}/{}", lxcri::layout::CONTAINER_DIR, lxcri::layout::INIT);
     c.start(&[&init])
+}
+
+/// liblxc runs every hook as `/bin/sh -c ...`; for `autodev` in its child, which is in the
+/// container's pid namespace (a pod member may ptrace it), so the host's shell would be open to
+/// the CVE-2019-5736 attack through `/proc/<pid>/exe`. The monitor therefore gets a mount
+/// namespace of its own (a slave of ours: nothing made here reaches the host) in which the
+/// shell's file is a read-only bind mount of itself: reopening it for writing fails with EROFS.
+/// liblxc's child copies this namespace (and makes its tree a slave again, as always), and
+/// `lxcri-hook start-host` goes back to the creator's namespace (LXCRI_CREATOR_MNTNS) before it
+/// runs OCI hooks, which may mount on the host.
+fn shield_shell() -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let err = || std::io::Error::last_os_error();
+    let shell = std::fs::canonicalize("/bin/sh")?;
+    let shell = CString::new(shell.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::other("/bin/sh resolves to a path with a NUL"))?;
+    // Where start-host hooks go back to: our parent, `lxcri create`, waits for us.
+    std::env::set_var(
+        "LXCRI_CREATOR_MNTNS",
+        format!("/proc/{}/ns/mnt", std::os::unix::process::parent_id()),
+    );
+    // SAFETY: unshare and mount take flags and NUL-terminated strings that outlive the calls;
+    // they change only this process's mount namespace.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNS) != 0 {
+            return Err(err());
+        }
+        if libc::mount(
+            std::ptr::null(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_SLAVE,
+            std::ptr::null(),
+        ) != 0
+        {
+            return Err(err());
+        }
+        if libc::mount(
+            shell.as_ptr(),
+            shell.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        ) != 0
+        {
+            return Err(err());
+        }
+        if libc::mount(
+            std::ptr::null(),
+            shell.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY,
+            std::ptr::null(),
+        ) != 0
+        {
+            return Err(err());
+        }
+    }
+    Ok(())
 }

@@ -65,11 +65,22 @@ impl Runtime {
     }
 
     fn ensure_root(&self) -> Result<(), Error> {
+        let cannot = |e| Error::io(format!("cannot create root {}", self.root.display()), e);
+        // Missing parents as `mkdir -p` makes them: a user namespace's root must be able to
+        // pass through them to the container's directory (liblxc checks it); only the root
+        // itself is ours alone.
+        if let Some(parent) = self.root.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(parent)
+                .map_err(cannot)?;
+        }
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.root)
-            .map_err(|e| Error::io(format!("cannot create root {}", self.root.display()), e))
+            .map_err(cannot)
     }
 
     /// Load a container's state, or "does not exist".
@@ -145,6 +156,7 @@ impl Runtime {
             ));
         }
         crate::nsfile::check(spec)?;
+        crate::procmount::check(spec, &rootfs)?;
         let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
         let seccomp = profile.map(crate::seccomp::compile).transpose()?;
         let seccomp_listener = profile.map(crate::seccomp::listener).transpose()?.flatten();
@@ -154,6 +166,28 @@ impl Runtime {
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         let hook_bin = self.helper(layout::HOOK_BIN)?;
+        // The monitor forks liblxc's child into the container's pid namespace and the hook runs
+        // there: both run from sealed copies, never from the host's files (crate::sealed). The
+        // hook's copy is named by a path of its own fd table (`/proc/self/fd/N`): liblxc runs it
+        // through /bin/sh in the child (or, for start-host, the monitor), which inherit fd N.
+        let sealed = |bin: &Path, name: &std::ffi::CStr| {
+            crate::sealed::copy(bin, name).map_err(|e| {
+                Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
+            })
+        };
+        let start_copy = sealed(&start_bin, c"lxcri-start")?;
+        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
+        // Above the fds the caller passes on to the container; close-on-exec until the monitor is
+        // spawned.
+        let hook_fd = nix::fcntl::fcntl(
+            &hook_copy,
+            nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3 + opts.preserve_fds as i32),
+        )
+        .map_err(|e| Error::io("dup of the hook's sealed copy", e.into()))?;
+        // SAFETY: F_DUPFD_CLOEXEC just returned this new fd, and nothing else owns it.
+        let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
+        drop(hook_copy);
+        let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
         let cgroup_layout = CgroupLayout::detect()?;
         let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
         let ctx = spec::Context {
@@ -161,7 +195,7 @@ impl Runtime {
             bundle,
             rundir: rd,
             init_binary: &init_bin,
-            hook_binary: &hook_bin,
+            hook_binary: &hook_path,
             cgroup: &cgroup_layout,
             systemd_cgroup: self.systemd_cgroup,
             host: &spec::RealHost,
@@ -176,6 +210,9 @@ impl Runtime {
         // the container's root, a different host uid: the directory must be traversable and
         // what they read must be theirs.
         let owner = container_root_owner(spec);
+        if owner.is_some() {
+            allow_traversal(&self.root)?;
+        }
         prepare_mountpoint(&rootfs)?;
 
         // From here on we make things; `Cleanup` undoes them unless create succeeds.
@@ -248,6 +285,7 @@ impl Runtime {
                 .filter(|p| !p.is_empty()),
             mount_propagation: spec::mount_propagation(spec),
             personality: spec.linux().as_ref().and_then(|l| l.personality().clone()),
+            preserve_fds: opts.preserve_fds,
         };
         let init_json =
             serde_json::to_vec(&init_config).map_err(|e| Error::io("init.json", e.into()))?;
@@ -258,6 +296,21 @@ impl Runtime {
                 nix::sys::stat::Mode::from_bits_truncate(0o600),
             )
             .map_err(|e| Error::io(format!("mkfifo {fifo}"), e.into()))?;
+        }
+        // Init reopens `exec` through its O_PATH fd after it has become the process's user (it
+        // holds no more than the spec's privileges while it waits): the fifo is that user's.
+        // When its host ids are unknown (a user namespace joined by path), writable by others
+        // instead, as runc's exec.fifo; only init's fd reaches it, the directory is ours alone.
+        match process_host_ids(spec, &process) {
+            Some((uid, gid)) => {
+                std::os::unix::fs::lchown(rd.private(layout::EXEC_FIFO), Some(uid), Some(gid))
+                    .map_err(|e| Error::io("chown of the exec fifo", e))?
+            }
+            None => std::fs::set_permissions(
+                rd.private(layout::EXEC_FIFO),
+                std::fs::Permissions::from_mode(0o622),
+            )
+            .map_err(|e| Error::io("chmod of the exec fifo", e))?,
         }
         let linux = spec.linux().clone().unwrap_or_default();
         let hook_config = HookConfig {
@@ -314,12 +367,8 @@ impl Runtime {
         nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
             .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
         if let Some((uid, gid)) = owner {
-            let private_files = [
-                layout::INIT_CONFIG,
-                layout::START_FIFO,
-                layout::EXEC_FIFO,
-                layout::INIT_SOCKET,
-            ];
+            // The exec fifo is the process user's (above).
+            let private_files = [layout::INIT_CONFIG, layout::START_FIFO, layout::INIT_SOCKET];
             let paths = private_files
                 .iter()
                 .chain(seccomp.is_some().then_some(&layout::SECCOMP_BPF))
@@ -338,15 +387,41 @@ impl Runtime {
         close_range_cloexec(3 + opts.preserve_fds);
         crate::fault::point("create:before-monitor");
 
-        let monitor = Command::new(&start_bin)
+        // Only the monitor and what liblxc runs from it inherit the hook's copy; init closes it.
+        nix::fcntl::fcntl(
+            &hook_fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
+        let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
+        monitor
             .arg(id.as_str())
             .arg(&self.root)
             .arg(rd.lxc_config())
             // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
             // the spec's idmaps; as runc, we write the maps directly as root.
-            .env_remove("PATH")
+            .env_remove("PATH");
+        // A create killed at any moment must not leave a monitor behind that goes on building
+        // the container: the monitor dies with us (create kills it itself when it is done).
+        let parent = nix::unistd::getpid();
+        // SAFETY: the closure runs in the forked child before execve and only makes two
+        // async-signal-safe system calls (prctl, getppid); it allocates nothing.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != parent.as_raw() {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+        let monitor = monitor
             .spawn()
             .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+        drop(hook_fd);
+        drop(start_copy);
         let monitor_pid = monitor.id() as i32;
         let monitor_fd =
             PidFd::open(monitor_pid).map_err(|e| Error::io("pidfd_open monitor", e))?;
@@ -709,6 +784,54 @@ fn write_hybrid_cgroup2(
 }
 
 /// The host uid and gid of the container's root when the spec asks for a user namespace.
+/// liblxc checks, as the container's root, that it can pass through `--root` (the lxcpath) to
+/// the container's directory: with a user namespace that is a host uid of no privilege, so the
+/// root gets the search bit for others (0711) — never read or write: nothing in it can be listed,
+/// and every container's directory keeps its own mode.
+fn allow_traversal(root: &Path) -> Result<(), Error> {
+    let meta = std::fs::metadata(root)
+        .map_err(|e| Error::io(format!("cannot stat root {}", root.display()), e))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o001 == 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(mode | 0o011))
+            .map_err(|e| Error::io(format!("cannot chmod root {}", root.display()), e))?;
+    }
+    Ok(())
+}
+
+/// The host uid and gid of the process's user: as they are without a user namespace, mapped
+/// through the spec's maps with a new one, unknown (None) in a joined one.
+fn process_host_ids(
+    spec: &oci_spec::runtime::Spec,
+    process: &oci_spec::runtime::Process,
+) -> Option<(u32, u32)> {
+    let (uid, gid) = (process.user().uid(), process.user().gid());
+    let linux = spec.linux().as_ref();
+    let userns = linux.and_then(|l| l.namespaces().as_ref()).and_then(|ns| {
+        ns.iter()
+            .find(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User)
+    });
+    let Some(userns) = userns else {
+        return Some((uid, gid));
+    };
+    if userns.path().is_some() {
+        return None;
+    }
+    let map = |maps: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>, id: u32| {
+        maps.as_ref()?.iter().find_map(|m| {
+            let off = id.checked_sub(m.container_id())?;
+            (off < m.size())
+                .then(|| m.host_id().checked_add(off))
+                .flatten()
+        })
+    };
+    let linux = linux?;
+    Some((
+        map(linux.uid_mappings(), uid)?,
+        map(linux.gid_mappings(), gid)?,
+    ))
+}
+
 fn container_root_owner(spec: &oci_spec::runtime::Spec) -> Option<(u32, u32)> {
     let linux = spec.linux().as_ref()?;
     let userns = linux
@@ -754,8 +877,7 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
     let bundle = std::fs::canonicalize(bundle)
         .map_err(|e| Error::io(format!("bundle {}", bundle.display()), e))?;
     let path = bundle.join("config.json");
-    let data = std::fs::read(&path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let data = read_config(&path)?;
     // serde's own message names the field, the bad value and the line (oci-spec's load() only
     // says "serde failed").
     let spec = serde_json::from_slice(&data).map_err(|e| Error::Spec {
@@ -763,6 +885,48 @@ fn load_bundle(bundle: &Path) -> Result<(PathBuf, oci_spec::runtime::Spec), Erro
         msg: e.to_string(),
     })?;
     Ok((bundle, spec))
+}
+
+/// The largest config.json read: far beyond any real spec, small enough to refuse a file that
+/// would only make create spend memory and time.
+const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// Read config.json: only a regular file of sane size. Opened without blocking, so a FIFO (or
+/// a device) planted as config.json is refused instead of hanging create.
+fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while we read stops at the limit all the same.
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    Ok(data)
 }
 
 /// Kill everything of a container that is not stopped and wait until it is gone.
@@ -784,6 +948,19 @@ fn kill_container(st: &State, cgroups: Option<&CgroupPaths>) -> Result<(), Error
     // first, so it starts nothing more while we clean up.
     for p in [st.creator, st.monitor].into_iter().flatten() {
         kill_proc(p);
+    }
+    // The monitor may not be recorded yet, and liblxc's child sits in the monitor's cgroups
+    // until it moves into the container's: whatever is in them goes too.
+    let monitor = cgroups
+        .and_then(|cg| cg.rebased(&st.cgroup_dir, &st.monitor_cgroup_dir))
+        .or_else(|| {
+            let layout = CgroupLayout::detect().ok()?;
+            CgroupPaths::for_relative(&layout, &st.monitor_cgroup_dir).ok()
+        });
+    if let Some(m) = monitor.filter(|m| m.procs_dir().is_some_and(|d| d.exists())) {
+        if let Err(e) = m.kill_all(nix::sys::signal::Signal::SIGKILL) {
+            debug!("monitor cgroup: {e}");
+        }
     }
     let init_fd = st.init.and_then(|i| {
         let fd = PidFd::open(i.pid).ok()?;

@@ -17,10 +17,8 @@
 //! can write, not the host's lxcri.
 
 use std::convert::Infallible;
-use std::ffi::{CString, OsString};
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -149,7 +147,7 @@ impl Runtime {
     /// Run a process in container `id`. Returns its exit status in the foreground, 0 with
     /// `detach` once it has exec'd.
     pub fn exec(&self, id: &ContainerId, opts: &ExecOptions) -> Result<u8, ExecError> {
-        sealed::ensure()?;
+        crate::sealed::ensure().map_err(|e| ExecError::io("re-executing from a sealed copy", e))?;
         let (rd, st) = self.load(id)?;
         match self.status_of(&st) {
             Status::Running | Status::Created => {}
@@ -582,7 +580,12 @@ fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)
     if let Some(label) = &plan.selinux {
         write_attr("exec", label).map_err(|e| fail(format!("selinux label {label}: {e}")))?;
     }
-    close_range_cloexec(3 + plan.preserve_fds);
+    // Not just close-on-exec: an fd of a host directory must not be there when the cwd is
+    // set (CVE-2024-21626). Our socket and the pidfd (owned by the plan) are close-on-exec.
+    crate::process::close_fds_from(
+        3 + plan.preserve_fds as RawFd,
+        &[sock.as_raw_fd(), plan.init.as_fd().as_raw_fd()],
+    );
     let hand_over = |fd: BorrowedFd<'_>| {
         send(sock, &Report::SeccompListener, Some(fd)).map_err(std::io::Error::from)
     };
@@ -772,84 +775,6 @@ fn copy_winsize(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
                 &ws as *const libc::winsize,
             );
         }
-    }
-}
-
-/// Running from a sealed memfd copy of ourselves (CVE-2019-5736).
-mod sealed {
-    use super::*;
-    use nix::fcntl::{fcntl, FcntlArg, SealFlag};
-    use nix::sys::memfd::{memfd_create, MFdFlags};
-
-    /// memfd_create(2) MFD_EXEC (Linux 6.3): ask for an executable memfd explicitly, so a host
-    /// with vm.memfd_noexec=1 does not make it non-executable.
-    const MFD_EXEC: libc::c_uint = 0x10;
-
-    fn seals() -> SealFlag {
-        SealFlag::F_SEAL_SEAL
-            | SealFlag::F_SEAL_SHRINK
-            | SealFlag::F_SEAL_GROW
-            | SealFlag::F_SEAL_WRITE
-    }
-
-    /// Whether the running binary is a memfd nobody can write any more.
-    fn running_sealed() -> bool {
-        let Ok(exe) = std::fs::File::open("/proc/self/exe") else {
-            return false;
-        };
-        fcntl(&exe, FcntlArg::F_GET_SEALS)
-            .map(|s| SealFlag::from_bits_truncate(s).contains(seals()))
-            .unwrap_or(false)
-    }
-
-    /// Return if we already run sealed; otherwise re-exec ourselves, with the same arguments and
-    /// environment, from a sealed memfd copy. Checking the seals (not a marker) means a caller
-    /// cannot talk us out of it and a failed sealing cannot loop.
-    pub(super) fn ensure() -> Result<(), ExecError> {
-        if running_sealed() {
-            return Ok(());
-        }
-        let err = |what: &str| {
-            let what = what.to_string();
-            move |e: Errno| ExecError::io(what, e)
-        };
-        let base = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
-        let fd = match memfd_create(c"lxcri", base | MFdFlags::from_bits_retain(MFD_EXEC)) {
-            Err(Errno::EINVAL) => memfd_create(c"lxcri", base),
-            r => r,
-        }
-        .map_err(err("memfd_create"))?;
-        let mut copy = std::fs::File::from(fd);
-        let mut exe = std::fs::File::open("/proc/self/exe")
-            .map_err(|e| ExecError::io("open /proc/self/exe", e))?;
-        std::io::copy(&mut exe, &mut copy)
-            .map_err(|e| ExecError::io("copying /proc/self/exe", e))?;
-        fcntl(&copy, FcntlArg::F_ADD_SEALS(seals())).map_err(err("sealing the memfd"))?;
-        let argv = to_cstrings(std::env::args_os())?;
-        let envp = to_cstrings(std::env::vars_os().map(|(k, v)| {
-            let mut kv = k;
-            kv.push("=");
-            kv.push(v);
-            kv
-        }))?;
-        nix::unistd::execveat(
-            copy.as_fd(),
-            c"",
-            &argv,
-            &envp,
-            nix::fcntl::AtFlags::AT_EMPTY_PATH,
-        )
-        .map_err(err("re-executing from the sealed memfd"))?;
-        Ok(())
-    }
-
-    fn to_cstrings(items: impl Iterator<Item = OsString>) -> Result<Vec<CString>, ExecError> {
-        items
-            .map(|s| {
-                CString::new(s.into_vec())
-                    .map_err(|_| ExecError::Usage("argument or environment holds a NUL".into()))
-            })
-            .collect()
     }
 }
 

@@ -47,6 +47,10 @@ pub struct InitConfig {
     /// `linux.personality`: set by the finishing function just before execve.
     #[serde(default)]
     pub personality: Option<oci_spec::runtime::LinuxPersonality>,
+    /// `--preserve-fds`: fds 3..3+N are the caller's, for the process; init closes every other
+    /// fd above stderr that it does not need itself.
+    #[serde(default)]
+    pub preserve_fds: u32,
 }
 
 /// The message init sends once on `init.sock`.

@@ -41,6 +41,8 @@ pub enum ProcessError {
     NoNewPrivs(Errno),
     #[error("chdir to {path:?}: {source}")]
     Chdir { path: PathBuf, source: Errno },
+    #[error("cwd {0:?} is outside the container's root")]
+    CwdOutside(PathBuf),
     #[error("resetting signals: {0}")]
     Signals(Errno),
     #[error("invalid seccomp filter: {0}")]

@@ -15,7 +15,9 @@ pub mod setup;
 mod user;
 
 use std::convert::Infallible;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, RawFd};
+
+use nix::errno::Errno;
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{LinuxPersonality, Process};
@@ -68,6 +70,28 @@ pub fn finish_with(
     seccomp: Option<Seccomp<'_>>,
     personality: Option<&LinuxPersonality>,
 ) -> Result<Infallible, ProcessError> {
+    prepare(process, seccomp, personality)?.exec()
+}
+
+/// A process that holds its final credentials and only has the filter (with no_new_privs) and
+/// execve left: what lxcri-init is while it waits for `start`, so that it never holds more
+/// than the spec's privileges while the container can see it.
+pub struct Prepared<'a> {
+    program: PathBuf,
+    argv: Vec<std::ffi::CString>,
+    envp: Vec<std::ffi::CString>,
+    /// Loaded by [`Prepared::exec`]: set only when `noNewPrivileges` lets it go last.
+    filter: Option<seccomp_load::Filter<'a>>,
+}
+
+/// Everything of [`finish_with`] up to the last two steps: ids, capabilities, rlimits, umask,
+/// no_new_privs, cwd (checked to be inside the container's root), and the seccomp filter when
+/// it must be loaded while we still have CAP_SYS_ADMIN (no `noNewPrivileges`), as runc does.
+pub fn prepare<'a>(
+    process: &Process,
+    seccomp: Option<Seccomp<'a>>,
+    personality: Option<&LinuxPersonality>,
+) -> Result<Prepared<'a>, ProcessError> {
     let mut env: Vec<String> = process.env().clone().unwrap_or_default();
     // As runc: a process without HOME gets its user's home from the container's /etc/passwd,
     // or "/" (shells, ssh-style tools and language runtimes read it).
@@ -121,9 +145,13 @@ pub fn finish_with(
 
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
     // it (as runc does); with no_new_privs it goes last so it filters only the process itself.
-    if let (Some(f), false) = (&filter, no_new_privs) {
-        f.load_and_hand_over()?;
-    }
+    let filter = match (filter, no_new_privs) {
+        (Some(f), false) => {
+            f.load_and_hand_over()?;
+            None
+        }
+        (f, _) => f,
+    };
 
     // Root may reach a cwd the user cannot (or the reverse, e.g. root-squashed NFS): try now,
     // and again as the user below if this fails.
@@ -144,11 +172,60 @@ pub fn finish_with(
             source,
         })?;
     }
-    exec::reset_signals()?;
-    if let (Some(f), true) = (&filter, no_new_privs) {
-        f.load_and_hand_over()?;
+    verify_cwd(&cwd)?;
+    Ok(Prepared {
+        program,
+        argv,
+        envp,
+        filter,
+    })
+}
+
+impl Prepared<'_> {
+    /// The last steps: default signals, the filter (with no_new_privs), execve.
+    pub fn exec(self) -> Result<Infallible, ProcessError> {
+        exec::reset_signals()?;
+        if let Some(f) = &self.filter {
+            f.load_and_hand_over()?;
+        }
+        exec::execve(&self.program, &self.argv, &self.envp)
     }
-    exec::execve(&program, &argv, &envp)
+}
+
+/// The cwd must be inside our root (CVE-2024-21626): a cwd reached through an fd of a host
+/// directory (`/proc/self/fd/N`) or through `..` of a mount outside the root is reported by the
+/// kernel as unreachable (getcwd fails with ENOENT, or the path does not start with '/').
+fn verify_cwd(cwd: &Path) -> Result<(), ProcessError> {
+    match nix::unistd::getcwd() {
+        Ok(p) if p.is_absolute() => Ok(()),
+        Ok(_) | Err(Errno::ENOENT) => Err(ProcessError::CwdOutside(cwd.to_path_buf())),
+        Err(source) => Err(ProcessError::Chdir {
+            path: cwd.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Close every fd from `first` up, except those in `keep`: fds that are not meant for the
+/// process must not even be there while it is set up (close-on-exec is too late for a cwd of
+/// `/proc/self/fd/N`, CVE-2024-21626).
+pub fn close_fds_from(first: RawFd, keep: &[RawFd]) {
+    let mut keep: Vec<RawFd> = keep.iter().copied().filter(|&k| k >= first).collect();
+    keep.sort_unstable();
+    let mut from = first;
+    for k in keep.into_iter().chain([RawFd::MAX]) {
+        if k > from {
+            let last = if k == RawFd::MAX {
+                libc::c_uint::MAX
+            } else {
+                (k - 1) as libc::c_uint
+            };
+            // SAFETY: close_range closes only fds of this process; none of them is owned by
+            // Rust code still in use (the caller keeps those it needs in `keep`).
+            unsafe { libc::syscall(libc::SYS_close_range, from as libc::c_uint, last, 0) };
+        }
+        from = from.max(k.saturating_add(1));
+    }
 }
 
 /// The process's cwd: the spec requires an absolute path; an empty one means "/" and a relative
