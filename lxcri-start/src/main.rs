@@ -56,7 +56,7 @@ fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxc::LxcError> {
     c.start(&[&init])
 }
 
-/// liblxc runs every hook as `/bin/sh -c ...`; for `autodev` in its child, which is in the
+/// liblxc runs every hook as `/bin/sh -c ...`; for the mount hook in its child, which is in the
 /// container's pid namespace (a pod member may ptrace it), so the host's shell would be open to
 /// the CVE-2019-5736 attack through `/proc/<pid>/exe`. The monitor therefore gets a mount
 /// namespace of its own (a slave of ours: nothing made here reaches the host) in which the

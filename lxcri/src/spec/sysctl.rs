@@ -1,6 +1,6 @@
 //! `linux.sysctl`, limited (as runc) to sysctls of namespaces the container does not share with
 //! the host: anything else would change the host. Only validated here: lxcri-hook writes them,
-//! because liblxc sets `lxc.sysctl.*` after the autodev hook has made /proc/sys read-only.
+//! because liblxc sets `lxc.sysctl.*` after the mount hook has made /proc/sys read-only.
 
 use oci_spec::runtime::Spec;
 
