@@ -39,13 +39,21 @@ pub fn mount_peers(root: &Root, binds: &[SharedBind]) -> Result<()> {
         return Ok(());
     }
     let own = File::open("/proc/self/ns/mnt").ctx(|| "open /proc/self/ns/mnt".into())?;
-    let runtime = runtime_pid().ok_or_else(|| {
-        Error::new(
-            "shared bind mounts",
-            "no ancestor in the runtime's mount namespace",
-        )
-    })?;
-    let host_path = format!("/proc/{runtime}/ns/mnt");
+    // The clone must join the peer group of the source as `lxcri create` sees it: lxcri-start
+    // runs in a slave namespace of its own (its shielded shell), whose copy of the source is no
+    // peer of the host's, so its creator's namespace comes first when lxcri-start names it.
+    let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
+        Some(p) => p.to_string_lossy().into_owned(),
+        None => {
+            let runtime = runtime_pid().ok_or_else(|| {
+                Error::new(
+                    "shared bind mounts",
+                    "no ancestor in the runtime's mount namespace",
+                )
+            })?;
+            format!("/proc/{runtime}/ns/mnt")
+        }
+    };
     let host = File::open(&host_path).ctx(|| format!("open {host_path}"))?;
     nix::sched::setns(&host, CloneFlags::CLONE_NEWNS)
         .ctx(|| "enter the runtime's mount namespace".into())?;
