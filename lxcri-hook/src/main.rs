@@ -8,10 +8,12 @@
 //!
 //! Exit status 0 on success; otherwise 1 and one line `lxcri-hook: <what failed>: <why>` on stderr.
 
+mod ancestry;
 mod devices;
 mod error;
 mod hooks;
 mod masks;
+mod mount_attr;
 mod resolve;
 mod shared;
 mod sysctl;
@@ -123,29 +125,9 @@ fn back_to_creator_mntns() -> Result<()> {
 /// monitor, is outside), and the last NSpid entry is its pid in the innermost namespace. The
 /// hook still sees the runtime's /proc, before pivot_root.
 fn container_pid_inside() -> Option<i64> {
-    let mnt = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok();
-    let own = mnt("self")?;
-    let mut pid = std::fs::read_link("/proc/self")
-        .ok()?
-        .to_string_lossy()
-        .into_owned();
-    loop {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let ppid = status_field(&status, "PPid")?.to_string();
-        if ppid == "0" || mnt(&ppid).as_ref() != Some(&own) {
-            let nspid = status_field(&status, "NSpid")?;
-            return nspid.split_whitespace().last()?.parse().ok();
-        }
-        pid = ppid;
-    }
-}
-
-fn status_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().find_map(|l| {
-        l.strip_prefix(key)
-            .and_then(|r| r.strip_prefix(':'))
-            .map(str::trim)
-    })
+    let b = ancestry::mntns_boundary()?;
+    let nspid = ancestry::status_field(&b.inside_status, "NSpid")?;
+    nspid.split_whitespace().last()?.parse().ok()
 }
 
 /// The state as create wrote it, with the container's pid, which only liblxc knows by now.

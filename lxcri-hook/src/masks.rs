@@ -1,6 +1,6 @@
 //! `maskedPaths`, `readonlyPaths` and `root.readonly`.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use nix::errno::Errno;
@@ -10,6 +10,9 @@ use nix::sys::stat::{fstat, SFlag};
 use nix::sys::statvfs::{fstatvfs, statvfs, FsFlags, Statvfs};
 
 use crate::error::{Context, Error, Result};
+use crate::mount_attr::{
+    self, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY,
+};
 use crate::resolve::{fd_path, Root};
 
 /// Open an existing container path (symlinks followed inside the rootfs); `None` if it is missing.
@@ -150,12 +153,6 @@ fn remount_ro(target: &Path, st: Statvfs) -> nix::Result<()> {
     )
 }
 
-// <linux/mount.h>; libc has the syscall number but not the struct or the flags.
-const MOUNT_ATTR_RDONLY: u64 = 0x0000_0001;
-const MOUNT_ATTR_NOSUID: u64 = 0x0000_0002;
-const MOUNT_ATTR_NODEV: u64 = 0x0000_0004;
-const MOUNT_ATTR_NOEXEC: u64 = 0x0000_0008;
-
 /// The mount_setattr bits and the remount flags of `nosuid`, `nodev`, `noexec`.
 pub fn attr_flags(names: &[String]) -> Result<(u64, MsFlags)> {
     names.iter().try_fold((0, MsFlags::empty()), |(a, m), n| {
@@ -178,30 +175,9 @@ pub fn add_flags(root: &Root, path: &str, names: &[String], recursive: bool) -> 
     let Some(fd) = open_existing(root, Path::new(path))? else {
         return Ok(());
     };
-    let attr = MountAttr {
-        attr_set: attrs,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
-    // SAFETY: mount_setattr reads `size` bytes of a live repr(C) struct mount_attr and the empty
-    // C string; fd is an open O_PATH descriptor we own.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            c"".as_ptr(),
-            flags,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if r == 0 {
-        return Ok(());
-    }
-    match Errno::last() {
-        Errno::ENOSYS => {
+    match mount_attr::set(fd.as_fd(), attrs, recursive) {
+        Ok(()) => Ok(()),
+        Err(Errno::ENOSYS) => {
             let target = fd_path(&fd);
             let st = fstatvfs(&fd).ctx(what)?;
             let ro = if st.flags().contains(FsFlags::ST_RDONLY) {
@@ -218,17 +194,8 @@ pub fn add_flags(root: &Root, path: &str, names: &[String], recursive: bool) -> 
             )
             .ctx(what)
         }
-        e => Err(Error::new(what(), e)),
+        Err(e) => Err(Error::new(what(), e)),
     }
-}
-
-/// `struct mount_attr` of mount_setattr(2), MOUNT_ATTR_SIZE_VER0.
-#[repr(C)]
-struct MountAttr {
-    attr_set: u64,
-    attr_clr: u64,
-    propagation: u64,
-    userns_fd: u64,
 }
 
 /// The `rro` mount option: make the mount at each path and every mount below it read-only.
@@ -240,26 +207,7 @@ pub fn recursive_readonly(root: &Root, paths: &[String]) -> Result<()> {
         let fd = root
             .open_path(Path::new(p), OFlag::O_PATH | OFlag::O_DIRECTORY)
             .ctx(what)?;
-        let attr = MountAttr {
-            attr_set: MOUNT_ATTR_RDONLY,
-            attr_clr: 0,
-            propagation: 0,
-            userns_fd: 0,
-        };
-        // SAFETY: mount_setattr reads `size` bytes of a live repr(C) struct mount_attr and the
-        // empty C string; fd is an open O_PATH descriptor we own.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_mount_setattr,
-                std::os::fd::AsRawFd::as_raw_fd(&fd),
-                c"".as_ptr(),
-                libc::AT_EMPTY_PATH | libc::AT_RECURSIVE,
-                &attr as *const MountAttr,
-                std::mem::size_of::<MountAttr>(),
-            )
-        };
-        if r != 0 {
-            let e = Errno::last();
+        if let Err(e) = mount_attr::set(fd.as_fd(), MOUNT_ATTR_RDONLY, true) {
             return Err(match e {
                 Errno::ENOSYS => Error::new(what(), "the kernel has no mount_setattr (Linux 5.12)"),
                 e => Error::new(what(), e),

@@ -5,7 +5,7 @@
 //! host, as with runc.
 
 use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
 use lxcri::hook_proto::SharedBind;
@@ -14,25 +14,15 @@ use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 
 use crate::error::{Context, Error, Result};
+use crate::mount_attr::{
+    self, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY,
+};
 use crate::resolve::Root;
 
 // <linux/mount.h>; libc has the syscall numbers but not these flags.
 const OPEN_TREE_CLONE: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
-const MOUNT_ATTR_RDONLY: u64 = 0x1;
-const MOUNT_ATTR_NOSUID: u64 = 0x2;
-const MOUNT_ATTR_NODEV: u64 = 0x4;
-const MOUNT_ATTR_NOEXEC: u64 = 0x8;
-
-/// `struct mount_attr` of mount_setattr(2), MOUNT_ATTR_SIZE_VER0.
-#[repr(C)]
-struct MountAttr {
-    attr_set: u64,
-    attr_clr: u64,
-    propagation: u64,
-    userns_fd: u64,
-}
 
 pub fn mount_peers(root: &Root, binds: &[SharedBind]) -> Result<()> {
     if binds.is_empty() {
@@ -45,12 +35,14 @@ pub fn mount_peers(root: &Root, binds: &[SharedBind]) -> Result<()> {
     let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
         Some(p) => p.to_string_lossy().into_owned(),
         None => {
-            let runtime = runtime_pid().ok_or_else(|| {
-                Error::new(
-                    "shared bind mounts",
-                    "no ancestor in the runtime's mount namespace",
-                )
-            })?;
+            let runtime = crate::ancestry::mntns_boundary()
+                .map(|b| b.outside_pid)
+                .ok_or_else(|| {
+                    Error::new(
+                        "shared bind mounts",
+                        "no ancestor in the runtime's mount namespace",
+                    )
+                })?;
             format!("/proc/{runtime}/ns/mnt")
         }
     };
@@ -130,60 +122,5 @@ fn set_flags(tree: &OwnedFd, bind: &SharedBind) -> std::result::Result<(), Errno
     if attr_set == 0 {
         return Ok(());
     }
-    let attr = MountAttr {
-        attr_set,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    let flags = libc::AT_EMPTY_PATH
-        | if bind.recursive {
-            libc::AT_RECURSIVE
-        } else {
-            0
-        };
-    // SAFETY: mount_setattr reads `size` bytes of a live repr(C) struct mount_attr and the empty
-    // C string; tree is an open mount fd we own.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            tree.as_raw_fd(),
-            c"".as_ptr(),
-            flags,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(Errno::last())
-    }
-}
-
-/// liblxc's monitor: the first ancestor of this hook outside the container's mount namespace,
-/// i.e. in the namespace `lxcri create` ran in. The hook still sees the runtime's /proc.
-fn runtime_pid() -> Option<String> {
-    let mnt = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/mnt")).ok();
-    let own = mnt("self")?;
-    let mut pid = std::fs::read_link("/proc/self")
-        .ok()?
-        .to_string_lossy()
-        .into_owned();
-    for _ in 0..64 {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let ppid = status
-            .lines()
-            .find_map(|l| l.strip_prefix("PPid:"))?
-            .trim()
-            .to_string();
-        if ppid == "0" {
-            return None;
-        }
-        if mnt(&ppid).as_ref() != Some(&own) {
-            return Some(ppid);
-        }
-        pid = ppid;
-    }
-    None
+    mount_attr::set(tree.as_fd(), attr_set, bind.recursive)
 }
