@@ -126,10 +126,16 @@ SECURITY_COMPARE ?= /usr/sbin/runc
 security-test: build
 	RUNTIME=$(RUNTIME) timeout -k 10 600 $(CARGO) test --locked -p lxcri-tests --test security -- \
 	  --ignored --test-threads=1
+	@# The comparison's own cargo output goes to a file: its "FAILED" lines are runc's results,
+	@# not this target's, and are printed below as what each attack did to the reference.
 	@if [ -n "$(SECURITY_COMPARE)" ] && [ -x "$(SECURITY_COMPARE)" ]; then \
-	  echo "--- the same attacks against $(SECURITY_COMPARE) (reported, not failing the target)"; \
+	  log=$(BUILD)/security-compare.log; \
+	  echo "--- the same attacks against $(SECURITY_COMPARE) (reported, not failing the target; output in $$log)"; \
+	  echo "SKIP shell_of_liblxc_hooks_is_read_only: only liblxc runs a hook shell in the container's pid namespace"; \
 	  RUNTIME=$(SECURITY_COMPARE) timeout -k 10 600 $(CARGO) test --locked -p lxcri-tests --test security -- \
-	    --ignored --test-threads=1 || echo "--- $(SECURITY_COMPARE): the attacks above that FAILED succeeded against it"; \
+	    --ignored --test-threads=1 --skip shell_of_liblxc_hooks_is_read_only >$$log 2>&1; \
+	  grep -E '^test .* \.\.\. ' $$log | \
+	    sed -e 's/ \.\.\. ok$$/: the attack failed against it/' -e 's/ \.\.\. FAILED$$/: THE ATTACK SUCCEEDED against it/'; \
 	fi
 
 # deb-test comes last: it installs the package into /usr for a moment (and purges it); every
