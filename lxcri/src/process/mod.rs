@@ -143,6 +143,14 @@ pub fn prepare<'a>(
         sched::set_persona(p)?;
     }
 
+    // Root may reach a cwd the user cannot (or the reverse, e.g. root-squashed NFS): try now,
+    // and again as the user below if this fails. Checked before any filter is loaded: the
+    // process's own filter may refuse getcwd (runtime-tools' linux_seccomp does).
+    let early_chdir = nix::unistd::chdir(&cwd).is_ok();
+    if early_chdir {
+        verify_cwd(&cwd)?;
+    }
+
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
     // it (as runc does); with no_new_privs it goes last so it filters only the process itself.
     let filter = match (filter, no_new_privs) {
@@ -152,10 +160,6 @@ pub fn prepare<'a>(
         }
         (f, _) => f,
     };
-
-    // Root may reach a cwd the user cannot (or the reverse, e.g. root-squashed NFS): try now,
-    // and again as the user below if this fails.
-    let early_chdir = nix::unistd::chdir(&cwd).is_ok();
 
     user::switch(process.user(), caps.is_some())?;
     if let Some(c) = &caps {
@@ -171,8 +175,8 @@ pub fn prepare<'a>(
             path: cwd.clone(),
             source,
         })?;
+        verify_cwd(&cwd)?;
     }
-    verify_cwd(&cwd)?;
     Ok(Prepared {
         program,
         argv,
