@@ -188,7 +188,7 @@ impl Runtime {
         let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
         drop(hook_copy);
         let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
-        let cgroup_layout = CgroupLayout::detect()?;
+        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
         let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
         let ctx = spec::Context {
             id,

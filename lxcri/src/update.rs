@@ -2,7 +2,7 @@
 //! same code as create, and written straight into the container's cgroup files.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -202,7 +202,7 @@ impl Runtime {
             return Err(Error::NotRunning(id.clone()));
         }
         let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
-        let layout = CgroupLayout::detect()?;
+        let layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
         let old = current_resources(&rd, &st);
         let mut merged = old.clone();
         merge(&mut merged, resources);

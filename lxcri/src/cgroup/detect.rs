@@ -169,27 +169,35 @@ impl CgroupLayout {
                         .is_some_and(|p| v2_has_swap(&under_root(fs_root, p)))
             }
         };
-        // runc's rule (libcontainer/cgroups/fs/blkio.go, fs2/io.go): BFQ's files when the v1
-        // hierarchy has no blkio.weight, or when v2 has io.bfq.weight. Neither exists in a root
-        // cgroup, so look in its direct children too.
-        let bfq = match mode {
-            Mode::V1 | Mode::Hybrid => v1.get("blkio").is_some_and(|p| {
-                let root = under_root(fs_root, p);
-                !in_root_or_child(&root, "blkio.weight")
-                    && in_root_or_child(&root, "blkio.bfq.weight")
-            }),
-            Mode::V2 => v2
-                .as_deref()
-                .is_some_and(|p| in_root_or_child(&under_root(fs_root, p), "io.bfq.weight")),
-        };
         Ok(CgroupLayout {
             mode,
             v1,
             v2,
             v2_controllers,
             swap,
-            bfq,
+            // Probed by `with_bfq` only where resources are translated (create, update): the
+            // readdirs are not paid by exec, kill, pause, delete and the other commands.
+            bfq: false,
         })
+    }
+
+    /// The same layout with `bfq` probed below `fs_root`. runc's rule
+    /// (libcontainer/cgroups/fs/blkio.go, fs2/io.go): BFQ's files when the v1 hierarchy has no
+    /// blkio.weight, or when v2 has io.bfq.weight. Neither exists in a root cgroup, so look in
+    /// its direct children too.
+    pub fn with_bfq(mut self, fs_root: &Path) -> Self {
+        self.bfq = match self.mode {
+            Mode::V1 | Mode::Hybrid => self.v1.get("blkio").is_some_and(|p| {
+                let root = under_root(fs_root, p);
+                !in_root_or_child(&root, "blkio.weight")
+                    && in_root_or_child(&root, "blkio.bfq.weight")
+            }),
+            Mode::V2 => self
+                .v2
+                .as_deref()
+                .is_some_and(|p| in_root_or_child(&under_root(fs_root, p), "io.bfq.weight")),
+        };
+        self
     }
 }
 
@@ -284,6 +292,7 @@ mod tests {
             let t = tree(&all);
             CgroupLayout::from_mountinfo(HYBRID, t.path())
                 .expect("layout")
+                .with_bfq(t.path())
                 .bfq
         };
         // This host: neither CFQ nor BFQ (none, mq-deadline): the classic name stays.
@@ -303,6 +312,7 @@ mod tests {
             let t = tree(&all);
             CgroupLayout::from_mountinfo(V2, t.path())
                 .expect("layout")
+                .with_bfq(t.path())
                 .bfq
         };
         assert!(!v2(&[(

@@ -47,6 +47,7 @@ pub struct CgroupLayout {
     /// Swap limits can be set (v1 memory.memsw.limit_in_bytes / v2 memory.swap.max exist).
     pub swap: bool,
     /// Block I/O weights are BFQ's: v1 has blkio.bfq.weight and no blkio.weight (CFQ's, gone
-    /// since Linux 5.0), v2 has io.bfq.weight. runc writes the weights there in that case.
+    /// since Linux 5.0), v2 has io.bfq.weight. runc writes the weights there in that case. Only
+    /// [`CgroupLayout::with_bfq`] probes it (create and update); otherwise false.
     pub bfq: bool,
 }
