@@ -783,7 +783,6 @@ fn write_hybrid_cgroup2(
     Ok(())
 }
 
-/// The host uid and gid of the container's root when the spec asks for a user namespace.
 /// liblxc checks, as the container's root, that it can pass through `--root` (the lxcpath) to
 /// the container's directory: with a user namespace that is a host uid of no privilege, so the
 /// root gets the search bit for others (0711) — never read or write: nothing in it can be listed,
@@ -799,23 +798,27 @@ fn allow_traversal(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// The host uid and gid of the process's user: as they are without a user namespace, mapped
-/// through the spec's maps with a new one, unknown (None) in a joined one.
-fn process_host_ids(
-    spec: &oci_spec::runtime::Spec,
-    process: &oci_spec::runtime::Process,
-) -> Option<(u32, u32)> {
-    let (uid, gid) = (process.user().uid(), process.user().gid());
+/// Where container ids land on the host under the spec's user namespace setting.
+enum HostIds {
+    /// No user namespace: the ids are the host's.
+    Same(u32, u32),
+    /// A new user namespace whose maps cover both ids: their host ids.
+    Mapped(u32, u32),
+    /// A user namespace joined by path, or maps that do not cover the ids.
+    Unknown,
+}
+
+fn host_ids(spec: &oci_spec::runtime::Spec, uid: u32, gid: u32) -> HostIds {
     let linux = spec.linux().as_ref();
     let userns = linux.and_then(|l| l.namespaces().as_ref()).and_then(|ns| {
         ns.iter()
             .find(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User)
     });
     let Some(userns) = userns else {
-        return Some((uid, gid));
+        return HostIds::Same(uid, gid);
     };
     if userns.path().is_some() {
-        return None;
+        return HostIds::Unknown;
     }
     let map = |maps: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>, id: u32| {
         maps.as_ref()?.iter().find_map(|m| {
@@ -825,29 +828,32 @@ fn process_host_ids(
                 .flatten()
         })
     };
-    let linux = linux?;
-    Some((
-        map(linux.uid_mappings(), uid)?,
-        map(linux.gid_mappings(), gid)?,
-    ))
+    let mapped =
+        linux.and_then(|l| Some((map(l.uid_mappings(), uid)?, map(l.gid_mappings(), gid)?)));
+    match mapped {
+        Some((u, g)) => HostIds::Mapped(u, g),
+        None => HostIds::Unknown,
+    }
 }
 
-fn container_root_owner(spec: &oci_spec::runtime::Spec) -> Option<(u32, u32)> {
-    let linux = spec.linux().as_ref()?;
-    let userns = linux
-        .namespaces()
-        .as_ref()?
-        .iter()
-        .any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User && n.path().is_none());
-    if !userns {
-        return None;
+/// The host uid and gid of the process's user: as they are without a user namespace, mapped
+/// through the spec's maps with a new one, unknown (None) in a joined one.
+fn process_host_ids(
+    spec: &oci_spec::runtime::Spec,
+    process: &oci_spec::runtime::Process,
+) -> Option<(u32, u32)> {
+    match host_ids(spec, process.user().uid(), process.user().gid()) {
+        HostIds::Same(u, g) | HostIds::Mapped(u, g) => Some((u, g)),
+        HostIds::Unknown => None,
     }
-    let host = |maps: &Option<Vec<oci_spec::runtime::LinuxIdMapping>>| {
-        maps.as_ref()?
-            .iter()
-            .find_map(|m| (m.container_id() == 0 && m.size() > 0).then_some(m.host_id()))
-    };
-    Some((host(linux.uid_mappings())?, host(linux.gid_mappings())?))
+}
+
+/// The host uid and gid of the container's root when the spec asks for a new user namespace.
+fn container_root_owner(spec: &oci_spec::runtime::Spec) -> Option<(u32, u32)> {
+    match host_ids(spec, 0, 0) {
+        HostIds::Mapped(u, g) => Some((u, g)),
+        HostIds::Same(..) | HostIds::Unknown => None,
+    }
 }
 
 /// The mount point of the private directory in the rootfs. liblxc could create it, but not as
