@@ -218,14 +218,8 @@ impl State {
                 if init.liveness() == Liveness::Gone {
                     return Status::Stopped;
                 }
-                let exe = FileId::of(Path::new(&format!("/proc/{}/exe", init.pid))).ok();
-                if exe.is_some() && exe == self.init_binary {
-                    Status::Created
-                } else if frozen() {
-                    Status::Paused
-                } else {
-                    Status::Running
-                }
+                let exe = FileId::of(Path::new(&format!("/proc/{}/exe", init.pid)));
+                live_status(exe, self.init_binary, frozen)
             }
         }
     }
@@ -245,6 +239,22 @@ impl State {
             created: self.created.clone(),
             owner: Some(String::new()),
         }
+    }
+}
+
+/// The status of an init that `/proc/<pid>/stat` still shows alive, from what its `exe` link
+/// says. A process that is exiting has released its memory before it becomes a zombie, and in
+/// that window its `exe` is gone (ENOENT): it has stopped, whatever binary it ran.
+fn live_status(
+    exe: std::io::Result<FileId>,
+    init_binary: Option<FileId>,
+    frozen: impl FnOnce() -> bool,
+) -> Status {
+    match exe {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Stopped,
+        Ok(exe) if Some(exe) == init_binary => Status::Created,
+        _ if frozen() => Status::Paused,
+        _ => Status::Running,
     }
 }
 
@@ -346,6 +356,18 @@ mod tests {
         assert_eq!(s.status(|| true), Status::Paused);
         assert_eq!(s.oci(Status::Stopped).pid, 0);
         assert_eq!(s.oci(Status::Running).pid, me.pid);
+    }
+
+    #[test]
+    fn exiting_init_is_stopped() {
+        let init = FileId { dev: 1, ino: 2 };
+        let gone = || Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(live_status(gone(), Some(init), || true), Status::Stopped);
+        assert_eq!(live_status(Ok(init), Some(init), || false), Status::Created);
+        let denied = Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(live_status(denied, Some(init), || false), Status::Running);
+        let other = FileId { dev: 1, ino: 3 };
+        assert_eq!(live_status(Ok(other), Some(init), || true), Status::Paused);
     }
 
     #[test]
