@@ -101,8 +101,14 @@ checker: deps
 
 # Integration and conformance tests: real containers, as root. RUNTIME=/usr/sbin/runc runs the
 # same suite against runc.
+# libtest has no "skipped": a test that does not apply returns through `skip!` (tests/src/lib.rs),
+# which writes its reason to $(SKIP_LOG); the lines and their count are printed after the run.
+SKIP_LOG = $(CURDIR)/$(BUILD)/integration-skips.log
 integration: build-fault build checker
-	RUNTIME=$(RUNTIME) $(CARGO) test --locked -p lxcri-tests -- --test-threads=2
+	@rm -f $(SKIP_LOG)
+	LXCRI_SKIP_LOG=$(SKIP_LOG) RUNTIME=$(RUNTIME) timeout -k 10 1500 \
+	  $(CARGO) test --locked -p lxcri-tests -- --test-threads=2
+	@./tests/report-skips.sh integration $(SKIP_LOG)
 
 conformance: integration
 

@@ -38,6 +38,37 @@ pub fn is_lxcri() -> bool {
         .unwrap_or(false)
 }
 
+/// Record that the running test does not apply to this runtime or host, and why. The line goes
+/// to stderr and, when `LXCRI_SKIP_LOG` names a file, is appended there: `make integration`
+/// prints those lines and counts them apart from the passes, since libtest has no skipped state.
+/// Use it through [`skip!`], which also returns from the test.
+pub fn record_skip(reason: &str) {
+    let current = std::thread::current();
+    let test = current.name().unwrap_or("?");
+    let line = format!("SKIP {test} ({}): {reason}\n", runtime().display());
+    eprint!("{line}");
+    if let Some(log) = std::env::var_os("LXCRI_SKIP_LOG") {
+        use std::io::Write;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            panic!("cannot record a skip in {}: {e}", Path::new(&log).display());
+        }
+    }
+}
+
+/// Skip the running test with a reason: `skip!("runc 1.1.5 has no time namespace")`.
+#[macro_export]
+macro_rules! skip {
+    ($($reason:tt)+) => {{
+        $crate::record_skip(&format!($($reason)+));
+        return;
+    }};
+}
+
 /// A unique container id: `prefix-<test process pid>-<counter>`.
 pub fn unique_id(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);

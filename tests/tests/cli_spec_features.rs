@@ -53,8 +53,11 @@ fn spec_refuses_to_overwrite() {
 #[test]
 fn spec_matches_runc() {
     let runc = Path::new("/usr/sbin/runc");
-    if !is_lxcri() || !runc.exists() {
-        return;
+    if !is_lxcri() {
+        lxcri_tests::skip!("compares lxcri's spec with runc's");
+    }
+    if !runc.exists() {
+        lxcri_tests::skip!("{} is not installed", runc.display());
     }
     for extra in [&[][..], &["--rootless"][..]] {
         let ours = tempfile::tempdir().expect("tempdir");

@@ -457,8 +457,7 @@ fn cap_flag_adds_a_capability() {
 #[test]
 fn tty_relay_in_the_foreground() {
     if !std::path::Path::new("/usr/bin/script").exists() {
-        eprintln!("skipped: no script(1)");
-        return;
+        lxcri_tests::skip!("no script(1) to give the runtime a terminal");
     }
     let rt = Runtime::new();
     let (id, _b, _) = running(&rt, Bundle::new(&[]));

@@ -177,7 +177,7 @@ fn delete_force_after_create_killed_half_way() {
 #[test]
 fn init_is_statically_linked() {
     if !lxcri_tests::is_lxcri() {
-        return; // runc's init is runc itself
+        lxcri_tests::skip!("runc's init is runc itself");
     }
     let bin = lxcri_tests::runtime();
     let init = bin

@@ -37,7 +37,7 @@ fn create_fails(rt: &Runtime, b: &Bundle) {
 #[test]
 fn domainname_is_set_in_new_uts_namespace() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores domainname (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/sys/kernel/domainname"]);
@@ -48,7 +48,7 @@ fn domainname_is_set_in_new_uts_namespace() {
 #[test]
 fn domainname_without_uts_namespace_fails() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores domainname (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["true"]);
@@ -66,7 +66,7 @@ fn domainname_without_uts_namespace_fails() {
 #[test]
 fn personality_linux32() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores linux.personality (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["uname", "-m"]);
@@ -94,7 +94,7 @@ fn stat_fields(text: &str) -> Vec<String> {
 #[test]
 fn scheduler_batch_with_nice() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores process.scheduler (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/self/stat"]);
@@ -107,7 +107,7 @@ fn scheduler_batch_with_nice() {
 #[test]
 fn scheduler_idle() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores process.scheduler (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/self/stat"]);
@@ -119,7 +119,7 @@ fn scheduler_idle() {
 #[test]
 fn scheduler_invalid_priority_fails() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores process.scheduler (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["true"]);
@@ -132,7 +132,7 @@ fn scheduler_invalid_priority_fails() {
 #[test]
 fn io_priority_best_effort() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores process.ioPriority (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["ionice"]);
@@ -144,7 +144,7 @@ fn io_priority_best_effort() {
 #[test]
 fn io_priority_idle() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores process.ioPriority (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["ionice"]);
@@ -157,7 +157,7 @@ fn io_priority_idle() {
 #[test]
 fn time_offsets_boottime() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 has no time namespace (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/uptime"]);
@@ -177,7 +177,7 @@ fn time_offsets_boottime() {
 #[test]
 fn time_offsets_without_time_namespace_fail() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 has no time namespace (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["true"]);
@@ -218,7 +218,9 @@ fn rootfs_propagation_private() {
 #[test]
 fn rootfs_propagation_shared() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!(
+            "runc 1.1.5 applies rootfsPropagation before pivot_root; its \"/\" shows no peer group"
+        );
     }
     let rt = Runtime::new();
     let mut b = Bundle::new(&["cat", "/proc/self/mountinfo"]);
@@ -390,7 +392,7 @@ impl Drop for Veth {
 #[test]
 fn net_device_moved_and_renamed() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores linux.netDevices (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let veth = Veth::new("lxcri-t0", "lxcri-t0p");
@@ -414,7 +416,7 @@ fn net_device_moved_and_renamed() {
 #[test]
 fn net_devices_without_network_namespace_fail() {
     if !is_lxcri() {
-        return;
+        lxcri_tests::skip!("runc 1.1.5 ignores linux.netDevices (runtime-spec 1.2)");
     }
     let rt = Runtime::new();
     let _veth = Veth::new("lxcri-t1", "lxcri-t1p");
