@@ -76,9 +76,30 @@ err=$(crictl exec -s "$ctr" sh -c 'exit 3' 2>&1); rc3=$?
 check "exec -s: output, the pod's hostname and exit status 3 ($(echo "$out" | tr '\n' ' '))" \
   eval '[ $rc = 0 ] && has "$out" scenario-pod && has "$out" 42 && [ $rc3 != 0 ] && has "$err" "exited with 3"'
 # exec -it needs a terminal on crictl's side: script(1) gives it one; the process must see a
-# terminal of its own (tty) and read what is typed.
-out=$(printf 'echo typed-$((1+1))\nexit\n' | timeout 60 script -qec \
-  "$H/bin/crictl --runtime-endpoint unix://$S/run/crio.sock exec -it $ctr sh -c 'tty; read l; eval \"\$l\"'" /dev/null 2>&1)
+# terminal of its own (tty) and read what is typed. The line is typed only once the process has
+# printed its tty: typed earlier, it can reach the terminal before crictl has attached the stream
+# and be lost (seen under load, for both runtimes).
+exec_it() {
+  local typed= pid in
+  mkfifo "$work/tty-in"
+  timeout 60 script -qec \
+    "$H/bin/crictl --runtime-endpoint unix://$S/run/crio.sock exec -it $ctr sh -c 'tty; read l; eval \"\$l\"'" \
+    /dev/null <"$work/tty-in" >"$work/tty-out" 2>&1 &
+  pid=$!
+  exec {in}>"$work/tty-in"
+  for _ in $(seq 600); do   # a deadline of 60 s, looked at every 0.1 s
+    if [ -z "$typed" ] && grep -q /dev/pts/ "$work/tty-out"; then
+      printf 'echo typed-$((1+1))\n' >&"$in"; typed=1
+    fi
+    grep -q typed-2 "$work/tty-out" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  exec {in}>&-
+  wait "$pid"
+  cat "$work/tty-out"
+}
+out=$(exec_it)
 check "exec -it: a terminal inside and stdin read ($(echo "$out" | tr -d '\r' | grep -E '^/dev|^typed' | tr '\n' ' '))" \
   eval 'has "$out" /dev/pts/ && has "$out" typed-2'
 out=$(crictl logs "$ctr" 2>&1)
