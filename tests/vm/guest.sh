@@ -8,7 +8,7 @@
 #
 # DIR holds mkbundle.sh. The host side (run.sh) makes the table and compares the runtimes.
 # Scenarios: a bundle run by hand (create, state, start, kill, delete) with and without
-# --systemd-cgroup, and podman (run, exit status, --memory and --pids-limit read back inside,
+# --systemd-cgroup, with and without process.apparmorProfile, exec --apparmor; and podman (run, exit status, --memory and --pids-limit read back inside,
 # AppArmor profile inside, exec, stop, rm) with its default systemd cgroup manager and with
 # cgroupfs.
 set -uo pipefail
@@ -34,9 +34,13 @@ echo "guest: $(uname -r), systemd $(systemctl --version | awk 'NR==1 {print $2}'
   "$(stat -fc %T /sys/fs/cgroup), apparmor $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent),"\
   "podman $(podman --version | awk '{print $3}'), liblxc $(dpkg-query -W -f='${Version}' liblxc1 2>/dev/null)"
 
+aa_profile=lxc-container-default-cgns
+grep -q "^$aa_profile " /sys/kernel/security/apparmor/profiles 2>/dev/null ||
+  echo "guest: AppArmor profile $aa_profile is not loaded: the scenarios that ask for it will fail"
+
 # --- a bundle by hand: RUNTIME NAME PATH SYSTEMD(0|1)
 by_hand() {
-  local n=$1 rt=$2 sd=$3 tag id b flags=() cgpath want st pid cg
+  local n=$1 rt=$2 sd=$3 tag id b flags=() cgpath want st pid cg profile=""
   tag=$([ "$sd" = 1 ] && echo systemd || echo cgroupfs)
   id=vmt-$n-$tag
   b=$work/bundle-$id
@@ -44,14 +48,18 @@ by_hand() {
   if [ "$sd" = 1 ]; then
     flags=(--systemd-cgroup)
     cgpath="machine.slice:vmtest:$id"; want="/machine.slice/vmtest-$id.scope"
+    # A profile every Debian host with lxc has loaded (apparmor.service loads lxc's profiles).
+    profile=$aa_profile
   else
     cgpath="/vmtest/$id"; want="/vmtest/$id"
   fi
-  python3 - "$b/config.json" "$cgpath" <<'EOF'
+  python3 - "$b/config.json" "$cgpath" "$profile" <<'EOF'
 import json, sys
-p, cg = sys.argv[1], sys.argv[2]
+p, cg, profile = sys.argv[1], sys.argv[2], sys.argv[3]
 c = json.load(open(p))
 c["linux"]["cgroupsPath"] = cg
+if profile:
+    c["process"]["apparmorProfile"] = profile
 json.dump(c, open(p, "w"))
 EOF
   local out
@@ -75,9 +83,15 @@ EOF
     if [ "$out" = active ]; then res "$n" "hand[$tag]: scope unit active" PASS "ActiveState=$out"
     else res "$n" "hand[$tag]: scope unit active" SKIP "systemd has no unit for the cgroup (ActiveState=$out): made without D-Bus"; fi
   fi
-  # No apparmorProfile in the spec: the process keeps the runtime's own label, as runc's does.
   out=$(cat "/proc/$pid/attr/current" 2>&1)
-  check "$n" "hand[$tag]: no profile asked, none applied" unconfined "$out"
+  if [ -n "$profile" ]; then
+    check "$n" "hand[$tag]: process.apparmorProfile in force" "$profile (enforce)" "$out"
+  else
+    # No apparmorProfile in the spec: the process keeps the runtime's own label, as runc's does.
+    check "$n" "hand[$tag]: no profile asked, none applied" unconfined "$out"
+    out=$(timeout -k 5 "$tmo" "$rt" exec --apparmor "$aa_profile" "$id" cat /proc/self/attr/current </dev/null 2>&1)
+    check "$n" "hand[$tag]: exec --apparmor" "$aa_profile (enforce)" "$out"
+  fi
   out=$(timeout -k 5 "$tmo" "$rt" "${flags[@]}" kill "$id" KILL 2>&1)
   check "$n" "hand[$tag]: kill" "" "$out"
   for _ in $(seq 50); do
