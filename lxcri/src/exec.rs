@@ -139,8 +139,6 @@ struct Plan {
     ns_mask: CloneFlags,
     cgroups: Vec<PathBuf>,
     preserve_fds: u32,
-    apparmor: Option<String>,
-    selinux: Option<String>,
 }
 
 impl Runtime {
@@ -167,7 +165,7 @@ impl Runtime {
             serde_json::from_slice(&raw)
                 .map_err(|e| ExecError::Usage(format!("corrupt {}: {e}", path.display())))?
         };
-        let process = build_process(&init_config.process, opts)?;
+        let mut process = build_process(&init_config.process, opts)?;
         if process.args().as_ref().is_none_or(|a| a.is_empty()) {
             return Err(ExecError::Usage(
                 "exec needs a command (or --process)".into(),
@@ -190,6 +188,9 @@ impl Runtime {
             selinux_enabled(),
             "selinux",
         )?;
+        // The shared finishing applies them at execve (crate::process::lsm).
+        process.set_apparmor_profile(apparmor);
+        process.set_selinux_label(selinux);
         let seccomp = match std::fs::read(rd.private(layout::SECCOMP_BPF)) {
             Ok(bytes) => Some((bytes, init_config.seccomp_flags)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -219,8 +220,6 @@ impl Runtime {
             ns_mask,
             cgroups,
             preserve_fds: opts.preserve_fds,
-            apparmor,
-            selinux,
         };
         run(&plan, opts)
     }
@@ -562,7 +561,8 @@ fn join(plan: &Plan, sock: BorrowedFd<'_>) -> Result<(), String> {
     }
 }
 
-/// G's part, inside the container: session, terminal, LSM label, then the shared finishing.
+/// G's part, inside the container: session, terminal, then the shared finishing (which sets
+/// the LSM label for execve).
 fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)> {
     let fail = |msg: String| (1, msg);
     nix::unistd::setsid().map_err(|e| fail(format!("setsid: {e}")))?;
@@ -572,13 +572,6 @@ fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)
             .map_err(|e| fail(e.to_string()))?;
         send(sock, &Report::Master, Some(master.as_fd()))
             .map_err(|e| fail(format!("handing out the pty master: {e}")))?;
-    }
-    if let Some(profile) = &plan.apparmor {
-        write_attr("exec", &format!("exec {profile}"))
-            .map_err(|e| fail(format!("apparmor profile {profile}: {e}")))?;
-    }
-    if let Some(label) = &plan.selinux {
-        write_attr("exec", label).map_err(|e| fail(format!("selinux label {label}: {e}")))?;
     }
     // Not just close-on-exec: an fd of a host directory must not be there when the cwd is
     // set (CVE-2024-21626). Our socket and the pidfd (owned by the plan) are close-on-exec.
@@ -607,13 +600,6 @@ fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)
 fn exit_now(code: i32) -> ! {
     // SAFETY: _exit ends the process at once; nothing of ours needs to run first.
     unsafe { libc::_exit(code) }
-}
-
-fn write_attr(name: &str, value: &str) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(format!("/proc/thread-self/attr/{name}"))?
-        .write_all(value.as_bytes())
 }
 
 fn send(sock: BorrowedFd<'_>, report: &Report, fd: Option<BorrowedFd<'_>>) -> nix::Result<()> {

@@ -7,6 +7,7 @@
 mod caps;
 mod error;
 mod exec;
+mod lsm;
 pub mod pty;
 mod rlimits;
 mod sched;
@@ -85,7 +86,8 @@ pub struct Prepared<'a> {
 }
 
 /// Everything of [`finish_with`] up to the last two steps: ids, capabilities, rlimits, umask,
-/// no_new_privs, cwd (checked to be inside the container's root), and the seccomp filter when
+/// the LSM label for execve, no_new_privs, cwd (checked to be inside the container's root), and
+/// the seccomp filter when
 /// it must be loaded while we still have CAP_SYS_ADMIN (no `noNewPrivileges`), as runc does.
 pub fn prepare<'a>(
     process: &Process,
@@ -150,6 +152,13 @@ pub fn prepare<'a>(
     if early_chdir {
         verify_cwd(&cwd)?;
     }
+
+    // The LSM label takes effect at execve. Written while we are still root with all our
+    // capabilities and before any filter (the process's own may refuse the write), as runc does.
+    lsm::set_exec_labels(
+        process.apparmor_profile().as_deref(),
+        process.selinux_label().as_deref(),
+    )?;
 
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
     // it (as runc does); with no_new_privs it goes last so it filters only the process itself.

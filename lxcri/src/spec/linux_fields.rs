@@ -158,34 +158,41 @@ fn net_devices(
 /// label is specified in config, but selinux is disabled or not supported") and
 /// `linux.mountLabel` fails the first mount (it adds `context=` to the mount options). Running a
 /// process unconfined when confinement was asked for would be unsafe, so we refuse them too,
-/// with a message that says why. Where the LSM is enabled, liblxc applies the process label
-/// when it execs init, and it stays across our own execve. liblxc has no key for a mount label:
-/// mounts keep the context the policy gives them, with a warning.
+/// with a message that says why.
+///
+/// Where the LSM is enabled, the label is not liblxc's to apply: liblxc would confine init when
+/// it execs it, before lxcri-init's own mount work (propagation, `/.lxcri`), which a profile such
+/// as podman's containers-default denies (EACCES). lxcri-init (and `lxcri exec`) write it to
+/// `/proc/thread-self/attr/.../exec` instead, so that it takes effect at the execve of the
+/// container's process, as runc's does. liblxc is told `unchanged`, on every host: without it,
+/// liblxc 5.0.2 confines init with its own `lxc-container-default-cgns` on an AppArmor host
+/// (and refuses to start on a kernel without AppArmor's mount rules); `unconfined` would make
+/// it change a confined caller's profile. `unchanged` is what runc does when no profile is
+/// asked for: the process keeps the runtime's. Without `lxc.selinux.context` liblxc leaves the
+/// SELinux context alone. liblxc has no key for a mount label: mounts keep the context the
+/// policy gives them, with a warning.
 fn lsm(spec: &Spec, host: &dyn Host, items: &mut Items) -> Result<(), SpecError> {
+    items.push("lxc.apparmor.profile", "unchanged");
     let process = spec.process().as_ref();
-    if let Some(profile) = process
+    if process
         .and_then(|p| p.apparmor_profile().as_deref())
-        .filter(|p| !p.is_empty())
+        .is_some_and(|p| !p.is_empty())
+        && !host.apparmor_enabled()
     {
-        if !host.apparmor_enabled() {
-            return Err(SpecError::LsmDisabled {
-                field: "process.apparmorProfile",
-                lsm: "AppArmor",
-            });
-        }
-        items.push("lxc.apparmor.profile", profile);
+        return Err(SpecError::LsmDisabled {
+            field: "process.apparmorProfile",
+            lsm: "AppArmor",
+        });
     }
-    if let Some(label) = process
+    if process
         .and_then(|p| p.selinux_label().as_deref())
-        .filter(|l| !l.is_empty())
+        .is_some_and(|l| !l.is_empty())
+        && !host.selinux_enabled()
     {
-        if !host.selinux_enabled() {
-            return Err(SpecError::LsmDisabled {
-                field: "process.selinuxLabel",
-                lsm: "SELinux",
-            });
-        }
-        items.push("lxc.selinux.context", label);
+        return Err(SpecError::LsmDisabled {
+            field: "process.selinuxLabel",
+            lsm: "SELinux",
+        });
     }
     if let Some(label) = spec
         .linux()

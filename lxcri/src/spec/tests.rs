@@ -11,6 +11,8 @@ use crate::cgroup::{CgroupLayout, Mode};
 
 struct FakeHost {
     dirs: BTreeSet<PathBuf>,
+    /// Whether AppArmor and SELinux are enabled.
+    lsm: bool,
 }
 
 impl Host for FakeHost {
@@ -25,6 +27,12 @@ impl Host for FakeHost {
     }
     fn is_dir(&self, path: &Path) -> bool {
         self.dirs.contains(path)
+    }
+    fn apparmor_enabled(&self) -> bool {
+        self.lsm
+    }
+    fn selinux_enabled(&self) -> bool {
+        self.lsm
     }
 }
 
@@ -105,10 +113,20 @@ fn merge(base: &mut Value, patch: Value) {
 }
 
 fn run_with(spec: &Spec, layout: &CgroupLayout, systemd: bool) -> Result<LxcItems, SpecError> {
+    run_on(spec, layout, systemd, false)
+}
+
+fn run_on(
+    spec: &Spec,
+    layout: &CgroupLayout,
+    systemd: bool,
+    lsm: bool,
+) -> Result<LxcItems, SpecError> {
     let id = ContainerId::new("c1").unwrap();
     let rundir = RuntimeDir::new(Path::new("/run/lxcri"), &id);
     let host = FakeHost {
         dirs: [PathBuf::from("/host/dir"), PathBuf::from("/bundle/data")].into(),
+        lsm,
     };
     let ctx = Context {
         id: &id,
@@ -885,6 +903,26 @@ fn lsm_labels_without_lsm_are_refused() {
         &spec(json!({"process": {"apparmorProfile": "", "selinuxLabel": ""}})),
         &hybrid(),
     );
+}
+
+#[test]
+fn lsm_labels_are_never_handed_to_liblxc() {
+    // With or without a label, on any host: liblxc leaves the profile alone (lxcri-init applies
+    // the spec's at execve), and gets no SELinux context.
+    let labelled = spec(json!({
+        "process": {"apparmorProfile": "containers-default-0.50.1", "selinuxLabel": "a:b:c:s0"},
+        "linux": {"mountLabel": "a:b:c:s0"}
+    }));
+    for (s, lsm) in [
+        (&labelled, true),
+        (&spec(json!({})), true),
+        (&spec(json!({})), false),
+    ] {
+        let items = run_on(s, &v2(), false, lsm).unwrap();
+        assert_eq!(values(&items, "lxc.apparmor.profile"), ["unchanged"]);
+        assert!(values(&items, "lxc.selinux.context").is_empty());
+        assert!(!items.iter().any(|(_, v)| v.contains("containers-default")));
+    }
 }
 
 #[test]
