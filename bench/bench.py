@@ -311,6 +311,7 @@ class HugetlbMove:
 
     def __init__(self):
         self.enabled_in = []   # subtree_control files that had hugetlb, top down
+        self.disabled = False
         self.mounted = False
         self.status = "not needed"
 
@@ -321,8 +322,9 @@ class HugetlbMove:
             return False
 
     def apply(self):
+        """False when hugetlb is needed in a v1 hierarchy and could not be moved there."""
         if not self.needed():
-            return
+            return True
         for dirpath, _, files in os.walk(UNIFIED):
             if "cgroup.subtree_control" in files:
                 f = os.path.join(dirpath, "cgroup.subtree_control")
@@ -331,18 +333,34 @@ class HugetlbMove:
                         self.enabled_in.append(f)
                 except OSError:
                     pass
+        self.disabled = True
         for f in reversed(self.enabled_in):
             with open(f, "w") as fh:
                 fh.write("-hugetlb")
         os.makedirs(HUGETLB_V1, exist_ok=True)
-        subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", HUGETLB_V1], check=True)
+        # The kernel releases the hugetlb state of the unified hierarchy's cgroups a moment after
+        # the controller is disabled; until then the mount fails with EBUSY.
+        for _ in range(50):
+            p = subprocess.run(["mount", "-t", "cgroup", "-o", "hugetlb", "cgroup", HUGETLB_V1],
+                               capture_output=True, text=True)
+            if p.returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            self.status = f"could not be moved to a v1 hierarchy ({p.stderr.strip()})"
+            log(f"hugetlb: {self.status}")
+            self.enable_again()
+            return False
         self.mounted = True
         self.status = (f"moved from {UNIFIED} to a v1 hierarchy at {HUGETLB_V1} for the "
                        "benchmark (crun 1.8.1 refuses a cgroup2 that holds a controller)")
         log(f"hugetlb: {self.status}")
+        return True
 
     def restore(self):
         if not self.mounted:
+            if self.disabled:
+                self.enable_again()
             return
         # The kernel frees an unmounted v1 hierarchy only once nothing holds its superblock (a
         # mount namespace that is still being torn down may); a remount finds the same hierarchy
@@ -382,6 +400,11 @@ class HugetlbMove:
             os.rmdir(HUGETLB_V1)
         except OSError:
             pass
+        self.mounted = False
+        self.enable_again()
+        log(f"hugetlb: {self.status}")
+
+    def enable_again(self):
         failed = []
         for f in self.enabled_in:
             try:
@@ -389,12 +412,11 @@ class HugetlbMove:
                     fh.write("+hugetlb")
             except OSError:
                 failed.append(f)
-        self.mounted = False
+        self.disabled = False
         if failed:
             self.status += f"; moved back, but not enabled again in {', '.join(failed)}"
         else:
             self.status += "; moved back afterwards"
-        log(f"hugetlb: {self.status}")
 
 
 # --------------------------------------------------------------------------- lxc-execute
@@ -497,7 +519,8 @@ class Results:
         if target is not None:
             base = vals.get(target[0], float("nan"))
             ratio = vals["lxcri"] / base if base else float("nan")
-            verdict = "PASS" if (ratio <= target[1] and extra_ok) else "MISS"
+            verdict = ("n/a" if ratio != ratio else
+                       "PASS" if (ratio <= target[1] and extra_ok) else "MISS")
         self.rows.append((section, figure, vals, unit, target, verdict, note))
         log(f"  {figure}: " + ", ".join(f"{k} {v:.1f} {unit}" for k, v in vals.items())
             + f" {verdict}")
@@ -923,6 +946,7 @@ def main():
     crun_missing = not os.access(a.crun, os.X_OK)
     if crun_missing:
         log(f"bench: crun not found at {a.crun}: not measured (make bench-deps installs it)")
+        a.crun = f"not found at {a.crun}"
     else:
         rts.append(Runtime("crun", a.crun))
     rts.append(Runtime("runc", a.runc))
@@ -959,8 +983,11 @@ def main():
         m["state dirs"] = f"/run ({run_fs}), as is"
     os.makedirs(os.path.join(WORK, "pid"), exist_ok=True)
     try:
-        if not crun_missing:
-            hugetlb.apply()
+        if not crun_missing and not hugetlb.apply():
+            # crun refuses this host as it is: measured without it.
+            rts = [rt for rt in rts if rt.name != "crun"]
+            crun_missing = True
+            a.crun = f"{a.crun} (hugetlb {hugetlb.status})"
         bundles = Bundles()
         lxc_exec = None
         if "run" in parts and m["lxc-execute"] != "not found":
@@ -999,7 +1026,7 @@ def main():
     elapsed = time.monotonic() - start
     head, rows = table(res, rts)
     if crun_missing:
-        m["crun"] = f"not measured: not found at {a.crun}"
+        m["crun"] = f"not measured: {a.crun}"
     m["hugetlb"] = hugetlb.status
     print()
     for k, v in m.items():
