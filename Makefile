@@ -170,9 +170,9 @@ clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
 
-# Benchmark against runc: `make bench` writes docs/benchmarks.md (see bench/bench.py). Not part
+# Benchmark against crun, runc and lxc-execute: `make bench` writes docs/benchmarks.md (see bench/bench.py). Not part
 # of `make test`; its targets print PASS/MISS and never fail the build.
-BENCH_PACKAGES := hyperfine time
+BENCH_PACKAGES := hyperfine time crun lxc
 BENCH_RUNC ?= /usr/sbin/runc
 
 .PHONY: bench bench-deps

@@ -1,5 +1,11 @@
-//! liblxc's monitor while `lxcri create` builds a container: `lxcri-start ID LXCPATH CONFIG`.
-//! `create` kills it once the container's init reports ready (DESIGN.md: why the monitor leaves).
+//! liblxc's monitor while `lxcri create` builds a container: `lxcri-start ID LXCPATH CONFIG
+//! [GO_FD]`. `create` kills it once the container's init reports ready (DESIGN.md: why the
+//! monitor leaves).
+//!
+//! With GO_FD, `create` spawns the monitor before it has translated the bundle, so that this
+//! exec, the dynamic loading of liblxc and the monitor's own mount namespace overlap with
+//! create's work: the monitor then waits for one byte on GO_FD (a pipe) before it reads CONFIG.
+//! End of file instead means create gave up: nothing to do.
 
 mod lxc;
 
@@ -14,12 +20,24 @@ fn main() -> ExitCode {
         println!("{}", lxc::version());
         return ExitCode::SUCCESS;
     }
-    let [_, id, lxcpath, config] = args.as_slice() else {
-        eprintln!("usage: lxcri-start ID LXCPATH CONFIG");
-        return ExitCode::from(2);
+    let (id, lxcpath, config, go) = match args.as_slice() {
+        [_, id, lxcpath, config] => (id, lxcpath, config, None),
+        [_, id, lxcpath, config, go] => match go.parse::<i32>() {
+            Ok(fd) if fd > 2 => (id, lxcpath, config, Some(fd)),
+            _ => {
+                eprintln!("lxcri-start: GO_FD must be a file descriptor above 2, not {go:?}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: lxcri-start ID LXCPATH CONFIG [GO_FD]");
+            return ExitCode::from(2);
+        }
     };
-    match run(id, Path::new(lxcpath), Path::new(config)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(id, Path::new(lxcpath), Path::new(config), go) {
+        Ok(true) => ExitCode::SUCCESS,
+        // create went away before it said go: it removes what it made itself.
+        Ok(false) => ExitCode::SUCCESS,
         Err(e) => {
             // stderr belongs to the container's caller; `create` reports the failure from the
             // log, where liblxc writes its own errors too.
@@ -37,7 +55,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxc::LxcError> {
+/// Returns false when create gave up before it said go.
+fn run(id: &str, lxcpath: &Path, config: &Path, go: Option<i32>) -> Result<bool, lxc::LxcError> {
+    shield_shell().map_err(|e| lxc::LxcError::Start {
+        name: id.to_string(),
+        reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),
+    })?;
+    if let Some(fd) = go {
+        if !wait_for_go(fd).map_err(|e| lxc::LxcError::Start {
+            name: id.to_string(),
+            reason: format!("waiting for create on fd {fd}: {e}"),
+        })? {
+            return Ok(false);
+        }
+    }
     // lxc_container_new loads <lxcpath>/<id>/config by itself; loading it again would apply
     // every list item (mount entries, idmaps) twice.
     if !config.is_file() {
@@ -45,15 +76,31 @@ fn run(id: &str, lxcpath: &Path, config: &Path) -> Result<(), lxc::LxcError> {
             path: config.display().to_string(),
         });
     }
-    shield_shell().map_err(|e| lxc::LxcError::Start {
-        name: id.to_string(),
-        reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),
-    })?;
     let c = lxc::Container::new(id, lxcpath)?;
     lxcri::fault::point("monitor:before-start");
     c.configure_foreground();
     let init = format!("{}/{}", lxcri::layout::CONTAINER_DIR, lxcri::layout::INIT);
-    c.start(&[&init])
+    c.start(&[&init])?;
+    Ok(true)
+}
+
+/// One byte on `fd` (create has written the runtime dir): true; end of file: false. The fd is
+/// closed either way, so that it never reaches liblxc's child and the container.
+fn wait_for_go(fd: i32) -> std::io::Result<bool> {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    // SAFETY: create passed this fd to us (and only us) as GO_FD; nothing else in this process
+    // owns it, so the File may close it.
+    let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
+    let mut byte = [0u8; 1];
+    loop {
+        match pipe.read(&mut byte) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// liblxc runs every hook as `/bin/sh -c ...`; for the mount hook in its child, which is in the

@@ -110,6 +110,20 @@ impl Runtime {
     // ---------------------------------------------------------------- create
 
     pub fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<(), Error> {
+        let leaving = self.create_leaving_monitor(id, opts)?;
+        leaving.finish();
+        Ok(())
+    }
+
+    /// create, except that the monitor is only sent SIGKILL: the caller reaps it and removes
+    /// its cgroups ([`LeavingMonitor::finish`]) when that is no longer on its critical path
+    /// (`run` does it while the container runs). The container does not depend on it: init is
+    /// ready and the state is saved.
+    fn create_leaving_monitor(
+        &self,
+        id: &ContainerId,
+        opts: &CreateOptions,
+    ) -> Result<LeavingMonitor, Error> {
         let started = Instant::now();
         // liblxc's first cgroup attach waits for an RCU grace period: start it now (cgroup::warm).
         crate::cgroup::start_warm_attach();
@@ -144,7 +158,7 @@ impl Runtime {
         spec: &oci_spec::runtime::Spec,
         opts: &CreateOptions,
         steps: &mut Steps,
-    ) -> Result<(), Error> {
+    ) -> Result<LeavingMonitor, Error> {
         let process = spec.process().clone().ok_or(Error::NoProcess)?;
         let rootfs = spec::rootfs_path(spec, bundle)?;
         if !rootfs.is_dir() {
@@ -176,7 +190,10 @@ impl Runtime {
             })
         };
         let start_copy = sealed(&start_bin, c"lxcri-start")?;
-        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
+        // The hook's copy is filled and sealed after the monitor is spawned (below), while the
+        // monitor execs; nothing runs it before the go byte.
+        let hook_copy = crate::sealed::create(c"lxcri-hook")
+            .map_err(|e| Error::io("cannot make a memfd for lxcri-hook", e))?;
         // Above the fds the caller passes on to the container; close-on-exec until the monitor is
         // spawned.
         let hook_fd = nix::fcntl::fcntl(
@@ -186,8 +203,19 @@ impl Runtime {
         .map_err(|e| Error::io("dup of the hook's sealed copy", e.into()))?;
         // SAFETY: F_DUPFD_CLOEXEC just returned this new fd, and nothing else owns it.
         let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
-        drop(hook_copy);
         let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
+        // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
+        // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
+        let mut pending = self.spawn_monitor(id, rd, opts, &start_copy, &start_bin, hook_fd)?;
+        drop(start_copy);
+        let monitor_pid = pending.pid;
+        crate::sealed::fill(&hook_copy, &hook_bin).map_err(|e| {
+            Error::io(
+                format!("cannot make a sealed copy of {}", hook_bin.display()),
+                e,
+            )
+        })?;
+        drop(hook_copy);
         let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
         let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
         let ctx = spec::Context {
@@ -225,8 +253,9 @@ impl Runtime {
             layout: cgroup_layout.clone(),
             cgroup_dir: cgroup_dir.clone(),
             monitor_cgroup_dir: monitor_cgroup_dir(id),
-            monitor: None,
+            monitor: pending.child.take(),
             init: None,
+            pid_file: None,
             armed: true,
         };
         crate::fault::point("create:after-rundir");
@@ -245,7 +274,8 @@ impl Runtime {
             created: crate::time::now_rfc3339(),
             phase: Phase::Creating,
             creator: ProcIdent::of_pid(std::process::id() as i32),
-            monitor: None,
+            // Recorded so that `delete --force` can stop it if this process dies before the end.
+            monitor: ProcIdent::of_pid(monitor_pid),
             init: None,
             init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
             cgroup_dir: cgroup_dir.clone(),
@@ -382,58 +412,15 @@ impl Runtime {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::io("init.sock", e))?;
-
-        // Fds above the preserved ones must not reach the container.
-        close_range_cloexec(3 + opts.preserve_fds);
         crate::fault::point("create:before-monitor");
 
-        // Only the monitor and what liblxc runs from it inherit the hook's copy; init closes it.
-        nix::fcntl::fcntl(
-            &hook_fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
-        )
-        .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
-        let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
-        monitor
-            .arg(id.as_str())
-            .arg(&self.root)
-            .arg(rd.lxc_config())
-            // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
-            // the spec's idmaps; as runc, we write the maps directly as root.
-            .env_remove("PATH");
-        // A create killed at any moment must not leave a monitor behind that goes on building
-        // the container: the monitor dies with us (create kills it itself when it is done).
-        let parent = nix::unistd::getpid();
-        // SAFETY: the closure runs in the forked child before execve and only makes two
-        // async-signal-safe system calls (prctl, getppid); it allocates nothing.
-        unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::getppid() != parent.as_raw() {
-                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
-                }
-                Ok(())
-            });
-        }
-        let monitor = monitor
-            .spawn()
-            .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
-        drop(hook_fd);
-        drop(start_copy);
-        let monitor_pid = monitor.id() as i32;
-        let monitor_fd =
-            PidFd::open(monitor_pid).map_err(|e| Error::io("pidfd_open monitor", e))?;
-        cleanup.monitor = Some(monitor);
-        // Recorded so that `delete --force` can stop it if this process dies before the end.
-        st.monitor = ProcIdent::of_pid(monitor_pid);
-        st.save(&rd.state_file())?;
+        // The runtime dir is complete: the monitor may read its config and start.
+        pending.go()?;
         debug!(monitor_pid, "monitor started");
         steps.step("spawn-monitor");
         crate::fault::point("create:after-monitor");
 
-        let received = wait_for_init(&listener, &monitor_fd, CREATE_TIMEOUT, rd)?;
+        let received = wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
         let init_pid = received
             .pid
             .ok_or_else(|| Error::Init("init sent no credentials".into()))?;
@@ -452,16 +439,18 @@ impl Runtime {
         }
 
         // The monitor leaves: init is re-parented to the caller's subreaper (DESIGN.md).
-        if let Some(mut m) = cleanup.monitor.take() {
-            let _ = monitor_fd.send(libc::SIGKILL);
-            let _ = m.wait();
-        }
+        let _ = pending.pidfd.send(libc::SIGKILL);
+        let leaving = LeavingMonitor {
+            child: cleanup.monitor.take(),
+            layout: cgroup_layout.clone(),
+            cgroup_dir: monitor_cgroup_dir(id),
+        };
         crate::fault::point("create:after-monitor-killed");
-        remove_monitor_cgroups(&cgroup_layout, &monitor_cgroup_dir(id));
         steps.step("stop-monitor");
 
         if let Some(p) = &opts.pid_file {
             write_pid_file(p, init_pid)?;
+            cleanup.pid_file = Some(p.clone());
         }
         crate::fault::point("create:after-pid-file");
         st.phase = Phase::Created;
@@ -473,7 +462,80 @@ impl Runtime {
         let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
         cleanup.armed = false;
         steps.step("save-state");
-        Ok(())
+        Ok(leaving)
+    }
+
+    /// Spawns `lxcri-start` from its sealed copy, waiting for [`PendingMonitor::go`]. Only the
+    /// monitor and what liblxc runs from it inherit the hook's copy (`hook_fd`); init closes it.
+    fn spawn_monitor(
+        &self,
+        id: &ContainerId,
+        rd: &RuntimeDir,
+        opts: &CreateOptions,
+        start_copy: &OwnedFd,
+        start_bin: &Path,
+        hook_fd: OwnedFd,
+    ) -> Result<PendingMonitor, Error> {
+        // Fds above the preserved ones must not reach the monitor, so not the container: from
+        // here on every fd of ours is close-on-exec.
+        close_range_cloexec(3 + opts.preserve_fds);
+        nix::fcntl::fcntl(
+            &hook_fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
+        // Close-on-exec here; only the monitor's end is passed on (in pre_exec).
+        let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| Error::io("pipe for the monitor", e.into()))?;
+        let go_fd = go_read.as_raw_fd();
+        let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
+        monitor
+            .arg(id.as_str())
+            .arg(&self.root)
+            .arg(rd.lxc_config())
+            .arg(go_fd.to_string())
+            // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
+            // the spec's idmaps; as runc, we write the maps directly as root.
+            .env_remove("PATH");
+        // A create killed at any moment must not leave a monitor behind that goes on building
+        // the container: the monitor dies with us (create kills it itself when it is done).
+        let parent = nix::unistd::getpid();
+        // SAFETY: the closure runs in the forked child before execve and only makes three
+        // async-signal-safe system calls (prctl, getppid, fcntl); it allocates nothing.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != parent.as_raw() {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                if libc::fcntl(go_fd, libc::F_SETFD, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = monitor
+            .spawn()
+            .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+        drop(hook_fd);
+        drop(go_read);
+        let pid = child.id() as i32;
+        let pidfd = match PidFd::open(pid) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::io("pidfd_open monitor", e));
+            }
+        };
+        Ok(PendingMonitor {
+            child: Some(child),
+            go: Some(go_write),
+            pid,
+            pidfd,
+        })
     }
 
     // ---------------------------------------------------------------- start
@@ -1028,6 +1090,55 @@ fn remove_monitor_cgroups(layout: &CgroupLayout, dir: &str) {
     }
 }
 
+/// The monitor after create has sent it SIGKILL: reaped and its cgroups removed by `finish`
+/// (create's own cgroup removal waits for the monitor's exit, as it must be empty).
+pub(crate) struct LeavingMonitor {
+    child: Option<Child>,
+    layout: CgroupLayout,
+    cgroup_dir: String,
+}
+
+impl LeavingMonitor {
+    fn finish(mut self) {
+        if let Some(mut m) = self.child.take() {
+            let _ = m.wait();
+        }
+        remove_monitor_cgroups(&self.layout, &self.cgroup_dir);
+    }
+}
+
+/// A monitor spawned by create that has not been told to go yet. Dropped before create has
+/// handed the child to [`Cleanup`], it kills and reaps the monitor: a create that fails early
+/// leaves no process behind.
+struct PendingMonitor {
+    child: Option<Child>,
+    /// Our end of the monitor's GO_FD: one byte starts it, closing it ends it.
+    go: Option<OwnedFd>,
+    pid: i32,
+    pidfd: PidFd,
+}
+
+impl PendingMonitor {
+    fn go(&mut self) -> Result<(), Error> {
+        let fd = self
+            .go
+            .take()
+            .ok_or_else(|| Error::Init("the monitor was told to go twice".into()))?;
+        nix::unistd::write(&fd, b"g").map_err(|e| Error::io("starting the monitor", e.into()))?;
+        Ok(())
+    }
+}
+
+impl Drop for PendingMonitor {
+    fn drop(&mut self) {
+        drop(self.go.take());
+        if let Some(mut m) = self.child.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+    }
+}
+
 /// Undo a half-made container when create fails at any step.
 struct Cleanup {
     rundir: RuntimeDir,
@@ -1036,6 +1147,9 @@ struct Cleanup {
     monitor_cgroup_dir: String,
     monitor: Option<Child>,
     init: Option<ProcIdent>,
+    /// Written by this create: a create that fails after it (the state cannot be saved) must
+    /// not leave a pid file naming a killed process.
+    pid_file: Option<PathBuf>,
     armed: bool,
 }
 
@@ -1064,6 +1178,9 @@ impl Drop for Cleanup {
             warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);
         }
         remove_monitor_cgroups(&self.layout, &self.monitor_cgroup_dir);
+        if let Some(p) = &self.pid_file {
+            let _ = std::fs::remove_file(p);
+        }
         remove_liblxc_lock(&self.rundir);
         if let Err(e) = std::fs::remove_dir_all(self.rundir.dir()) {
             warn!("cleanup of {}: {e}", self.rundir.dir().display());
@@ -1343,8 +1460,13 @@ impl Runtime {
             // while it is being created. init's finishing step unblocks them in the container.
             Some(ForwardedSignals::block()?)
         };
-        self.create(id, opts)?;
-        if let Err(e) = self.start(id) {
+        let leaving = self.create_leaving_monitor(id, opts)?;
+        let started = self.start(id);
+        // The killed monitor is reaped (its mount namespace torn down) and its cgroups removed
+        // once the process runs: off the path to its exec. Init was re-parented to us when the
+        // monitor died, before it could be reaped.
+        leaving.finish();
+        if let Err(e) = started {
             let _ = self.delete(id, true);
             return Err(e);
         }

@@ -39,16 +39,30 @@ pub fn is_sealed(fd: impl AsFd) -> bool {
 /// A sealed, executable memfd holding the bytes of `path`, close-on-exec. `name` shows in
 /// `/proc/<pid>/exe` as `/memfd:<name> (deleted)`.
 pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
+    let fd = create(name)?;
+    fill(&fd, path)?;
+    Ok(fd)
+}
+
+/// An empty executable memfd, close-on-exec, that [`fill`] makes the sealed copy of a file.
+/// Apart so that a process can inherit it before its bytes are in (create spawns the monitor
+/// while the hook's copy is being written; nothing runs it before it is sealed).
+pub fn create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     let base = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
     let fd = match memfd_create(name, base | MFdFlags::from_bits_retain(MFD_EXEC)) {
         Err(Errno::EINVAL) => memfd_create(name, base),
         r => r,
     }?;
-    let mut copy = std::fs::File::from(fd);
+    Ok(fd)
+}
+
+/// Writes the bytes of `path` into `fd` (from [`create`]) and seals it against any change.
+pub fn fill(fd: &OwnedFd, path: &Path) -> std::io::Result<()> {
+    let mut copy = std::fs::File::from(fd.try_clone()?);
     let mut src = std::fs::File::open(path)?;
     std::io::copy(&mut src, &mut copy)?;
     fcntl(&copy, FcntlArg::F_ADD_SEALS(seals()))?;
-    Ok(OwnedFd::from(copy))
+    Ok(())
 }
 
 /// Return if we already run from a sealed copy; otherwise re-exec ourselves, with the same
