@@ -157,6 +157,9 @@ impl Runtime {
         }
         crate::nsfile::check(spec)?;
         crate::procmount::check(spec, &rootfs)?;
+        if crate::rootless::unprivileged() {
+            crate::rootless::check_unprivileged_spec(spec).map_err(Error::Usage)?;
+        }
         let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
         let seccomp = profile.map(crate::seccomp::compile).transpose()?;
         let seccomp_listener = profile.map(crate::seccomp::listener).transpose()?.flatten();

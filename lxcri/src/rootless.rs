@@ -48,6 +48,25 @@ pub fn default_root(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     }
 }
 
+/// What an unprivileged caller cannot have, refused before anything is made: without a user
+/// namespace (new or joined) nothing of a container can be set up by a user without
+/// capabilities (runc: "rootless container requires user namespaces").
+pub fn check_unprivileged_spec(spec: &oci_spec::runtime::Spec) -> Result<(), String> {
+    let has_userns = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|ns| {
+            ns.iter()
+                .any(|n| n.typ() == oci_spec::runtime::LinuxNamespaceType::User)
+        });
+    if has_userns {
+        Ok(())
+    } else {
+        Err("a rootless container needs a user namespace: add {\"type\": \"user\"} to linux.namespaces, with uidMappings and gidMappings (lxcri spec --rootless writes them)".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +77,14 @@ mod tests {
         assert!(!is_initial_map("         0       1001          1\n"));
         assert!(!is_initial_map("0 1001 1\n1 100000 65536\n"));
         assert!(!is_initial_map(""));
+    }
+
+    #[test]
+    fn unprivileged_specs_need_a_user_namespace() {
+        let rootless = crate::default_spec::rootless_spec(1000, 1000).unwrap();
+        assert!(check_unprivileged_spec(&rootless).is_ok());
+        let root = crate::default_spec::default_spec().unwrap();
+        let e = check_unprivileged_spec(&root).unwrap_err();
+        assert!(e.contains("user namespace") && !e.contains('\n'), "{e}");
     }
 }

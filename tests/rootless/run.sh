@@ -211,7 +211,19 @@ d['process']['args'] = ['sh', '-c', 'touch /dev/shm/f && chown 1000:1000 /dev/sh
       record "$n" "memory limit without a delegated cgroup is refused" FAIL "exit $rc: $out"
     fi
   fi
-  as "$rt" delete -f "rl-$n-6" >/dev/null 2>&1
+  # No delete: a refused create must leave nothing (checked at the end).
+
+  # What an unprivileged user cannot have: a container without a user namespace.
+  patch "$b/config.json" 'd["linux"].pop("resources", None)
+d["linux"]["namespaces"] = [x for x in d["linux"]["namespaces"] if x["type"] != "user"]
+d["linux"].pop("uidMappings", None)
+d["linux"].pop("gidMappings", None)'
+  out=$(as "$rt" run --bundle "$b" "rl-$n-7" 2>&1); rc=$?
+  if [ $rc -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == *"user namespace"* ]]; then
+    record "$n" "no user namespace: refused in one line naming it" PASS
+  else
+    record "$n" "no user namespace: refused in one line naming it" FAIL "exit $rc: $out"
+  fi
 }
 
 pm() { as podman --runtime "$rt" "$@"; }
