@@ -35,6 +35,11 @@ pub fn is_rootless() -> bool {
 /// keeps `/run/lxcri` whatever XDG_RUNTIME_DIR says (it is `/run/user/0` in a root login).
 pub fn default_root(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     let system = PathBuf::from("/run/lxcri");
+    // The environment first: without XDG_RUNTIME_DIR (root under conmon, containerd, CRI-O)
+    // no /proc read is needed on a command's path.
+    let Some(xdg) = env("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) else {
+        return system;
+    };
     let honour_xdg = if unprivileged() {
         true
     } else if !in_user_ns() {
@@ -42,9 +47,10 @@ pub fn default_root(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
     } else {
         env("USER").as_deref() != Some("root")
     };
-    match env("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(d) if honour_xdg => PathBuf::from(d).join("lxcri"),
-        _ => system,
+    if honour_xdg {
+        PathBuf::from(xdg).join("lxcri")
+    } else {
+        system
     }
 }
 
@@ -77,6 +83,16 @@ mod tests {
         assert!(!is_initial_map("         0       1001          1\n"));
         assert!(!is_initial_map("0 1001 1\n1 100000 65536\n"));
         assert!(!is_initial_map(""));
+    }
+
+    #[test]
+    fn default_root_without_xdg_runtime_dir_is_the_system_one() {
+        assert_eq!(default_root(&|_| None), PathBuf::from("/run/lxcri"));
+        let xdg = |k: &str| (k == "XDG_RUNTIME_DIR").then(|| "/run/user/0".to_string());
+        // Real root (as these tests run in CI) keeps /run/lxcri whatever the environment says.
+        if !unprivileged() && !in_user_ns() {
+            assert_eq!(default_root(&xdg), PathBuf::from("/run/lxcri"));
+        }
     }
 
     #[test]
