@@ -146,7 +146,7 @@ security-test: build
 
 # deb-test comes last: it installs the package into /usr for a moment (and purges it); every
 # test before it runs build/bin.
-test: lint unit integration security-test podman-test containerd-test docker-test oci-validation crio-test vm-test deb-test
+test: lint unit integration security-test podman-test containerd-test docker-test oci-validation crio-test rootless-test vm-test deb-test
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/lxcri
@@ -227,7 +227,7 @@ deb-test: deb
 # the host's containerd and /etc are never touched) with the runc v2 shim running the runtime as
 # BinaryName from contrib/containerd/config.toml; ctr import, run, exec, kill, pause
 # (tests/containerd/run.sh; installs containerd from Debian when missing). About 10 s.
-.PHONY: containerd-test crio-test
+.PHONY: containerd-test crio-test rootless-test
 
 containerd-test: build
 	RUNTIME=$(RUNTIME) ./tests/containerd/run.sh
@@ -267,3 +267,12 @@ crio-test: build
 
 vm-test: build
 	timeout -k 60 1500 ./tests/vm/run.sh
+
+# Rootless: the user lxcri-rl (made once, with /etc/subuid and /etc/subgid ranges; nothing of the
+# host's is removed) runs containers by hand and under rootless podman, with lxcri and with
+# ROOTLESS_COMPARE (Debian's runc) in the same run; fails when lxcri fails a scenario runc passes
+# (tests/rootless/run.sh, docs/operators.md "Rootless"). About a minute once podman is installed.
+ROOTLESS_COMPARE ?= /usr/sbin/runc
+
+rootless-test: build
+	RUNTIME=$(RUNTIME) COMPARE=$(ROOTLESS_COMPARE) timeout -k 10 600 ./tests/rootless/run.sh

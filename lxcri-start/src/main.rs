@@ -115,6 +115,13 @@ fn shield_shell() -> std::io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let err = || std::io::Error::last_os_error();
+    // An unprivileged monitor can make no mount namespace; it needs none: the host's shell is
+    // root's file, which neither the caller nor any id of its container (its own uid or its
+    // subordinate ids) may open for writing. Root of a user namespace (rootless podman) can,
+    // and shields as root does.
+    if lxcri::rootless::unprivileged() {
+        return Ok(());
+    }
     let shell = std::fs::canonicalize("/bin/sh")?;
     let shell = CString::new(shell.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::other("/bin/sh resolves to a path with a NUL"))?;

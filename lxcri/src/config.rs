@@ -393,17 +393,11 @@ pub struct Defaults {
 }
 
 impl Defaults {
-    /// `/run/lxcri` for root, `$XDG_RUNTIME_DIR/lxcri` otherwise; `<prefix>/libexec/lxcri` beside
+    /// `/run/lxcri` for root, `$XDG_RUNTIME_DIR/lxcri` for a rootless caller
+    /// ([`crate::rootless::default_root`]); `<prefix>/libexec/lxcri` beside
     /// `<prefix>/bin/lxcri` if it exists, else the directory of the running binary.
     pub fn of_host() -> Defaults {
-        let root = if nix::unistd::geteuid().is_root() {
-            PathBuf::from("/run/lxcri")
-        } else {
-            match std::env::var_os("XDG_RUNTIME_DIR") {
-                Some(d) => Path::new(&d).join("lxcri"),
-                None => PathBuf::from("/run/lxcri"),
-            }
-        };
+        let root = crate::rootless::default_root(&|k| std::env::var(k).ok());
         let exe = std::env::current_exe().unwrap_or_default();
         let dir = exe.parent().unwrap_or(Path::new("/usr/bin"));
         let installed = dir.join("../libexec/lxcri");

@@ -171,6 +171,9 @@ impl Runtime {
         }
         crate::nsfile::check(spec)?;
         crate::procmount::check(spec, &rootfs)?;
+        if crate::rootless::unprivileged() {
+            crate::rootless::check_unprivileged_spec(spec).map_err(Error::Usage)?;
+        }
         let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
         let seccomp = profile.map(crate::seccomp::compile).transpose()?;
         let seccomp_listener = profile.map(crate::seccomp::listener).transpose()?.flatten();
@@ -217,7 +220,12 @@ impl Runtime {
         })?;
         drop(hook_copy);
         let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
-        let cgroup_dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
+        let placement = cgroup_placement(&cgroup_layout)?;
+        let cgroup_dir = match placement {
+            spec::CgroupPlacement::Own => spec::cgroup_dir(spec, id, self.systemd_cgroup)?,
+            // No cgroup of the container's own: nothing to record, freeze or remove.
+            spec::CgroupPlacement::Inherited(_) => String::new(),
+        };
         let ctx = spec::Context {
             id,
             bundle,
@@ -226,6 +234,7 @@ impl Runtime {
             hook_binary: &hook_path,
             cgroup: &cgroup_layout,
             systemd_cgroup: self.systemd_cgroup,
+            placement: &placement,
             host: &spec::RealHost,
         };
         let mut items = spec::translate(spec, &ctx)?;
@@ -279,7 +288,9 @@ impl Runtime {
             init: None,
             init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
             cgroup_dir: cgroup_dir.clone(),
-            cgroups: CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok(),
+            cgroups: (!cgroup_dir.is_empty())
+                .then(|| CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok())
+                .flatten(),
             monitor_cgroup_dir: monitor_cgroup_dir(id),
             poststart: hooks.poststart().clone().unwrap_or_default(),
             poststop: hooks.poststop().clone().unwrap_or_default(),
@@ -493,10 +504,14 @@ impl Runtime {
             .arg(id.as_str())
             .arg(&self.root)
             .arg(rd.lxc_config())
-            .arg(go_fd.to_string())
-            // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
-            // the spec's idmaps; as runc, we write the maps directly as root.
-            .env_remove("PATH");
+            .arg(go_fd.to_string());
+        // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
+        // the spec's idmaps; as runc, we write the maps directly as root. An unprivileged user
+        // can write only the map of its own ids; the /etc/subuid ranges need newuidmap and
+        // newgidmap, which liblxc finds on PATH.
+        if !crate::rootless::unprivileged() {
+            monitor.env_remove("PATH");
+        }
         // A create killed at any moment must not leave a monitor behind that goes on building
         // the container: the monitor dies with us (create kills it itself when it is done).
         let parent = nix::unistd::getpid();
@@ -670,8 +685,20 @@ impl Runtime {
         if all {
             let signal = nix::sys::signal::Signal::try_from(sig)
                 .map_err(|_| Error::Usage(format!("signal {sig} cannot be sent with --all")))?;
-            if let Some(cg) = cgroups_of(&st)? {
-                cg.kill_all(signal)?;
+            match cgroups_of(&st)? {
+                Some(cg) => cg.kill_all(signal)?,
+                // No cgroup of its own (rootless): its processes are found by pid namespace.
+                None => {
+                    let init = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
+                    if init.liveness() != state::Liveness::Alive {
+                        return Err(Error::NotRunning(id.clone()));
+                    }
+                    for pid in crate::pidns::members(init.pid) {
+                        if let Ok(fd) = PidFd::open(pid) {
+                            let _ = fd.send(sig);
+                        }
+                    }
+                }
             }
             return Ok(());
         }
@@ -997,6 +1024,20 @@ fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(data)
 }
 
+/// Root gets cgroups for every container. A rootless caller does only where its own cgroups
+/// are delegated to it; elsewhere its containers stay in its cgroups (runc's rootless manager).
+fn cgroup_placement(layout: &CgroupLayout) -> Result<spec::CgroupPlacement, Error> {
+    if !crate::rootless::is_rootless() {
+        return Ok(spec::CgroupPlacement::Own);
+    }
+    let caller = crate::cgroup::caller_cgroups(layout)?;
+    if crate::cgroup::delegated(&caller) {
+        return Ok(spec::CgroupPlacement::Own);
+    }
+    debug!("rootless without delegated cgroups: the container stays in the caller's cgroups");
+    Ok(spec::CgroupPlacement::Inherited(caller))
+}
+
 /// Kill everything of a container that is not stopped and wait until it is gone.
 /// The container's cgroups: as recorded at create, or found from the layout for a state that
 /// predates the record (a create that died early).
@@ -1061,15 +1102,19 @@ fn kill_proc(p: ProcIdent) {
     }
 }
 
-/// liblxc's per-container lock file, `/run/lxc/lock/<lxcpath>/.<name>`, which liblxc itself
+/// liblxc's per-container lock file, `<rundir>/lxc/lock/<lxcpath>/.<name>`, which liblxc itself
 /// would remove only through its own destroy path.
 fn remove_liblxc_lock(rd: &RuntimeDir) {
+    let Some(base) = liblxc_rundir() else {
+        return;
+    };
+    let top = base.join("lxc/lock");
     let rel = rd.root().strip_prefix("/").unwrap_or(rd.root());
-    let dir = Path::new("/run/lxc/lock").join(rel);
+    let dir = top.join(rel);
     let _ = std::fs::remove_file(dir.join(format!(".{}", rd.id())));
     // Empty parents go too; a parent still used by another container stays (ENOTEMPTY).
     let mut d = dir.as_path();
-    while d != Path::new("/run/lxc/lock") {
+    while d != top {
         if std::fs::remove_dir(d).is_err() {
             break;
         }
@@ -1078,6 +1123,22 @@ fn remove_liblxc_lock(rd: &RuntimeDir) {
             None => break,
         }
     }
+}
+
+/// Where liblxc keeps its locks (its get_rundir): /run when /run is ours (root), else a
+/// rootless caller's $XDG_RUNTIME_DIR, else ~/.cache/lxc/run.
+fn liblxc_rundir() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(m) = std::fs::metadata("/run") {
+        if m.uid() == nix::unistd::geteuid().as_raw() || m.gid() == nix::unistd::getegid().as_raw()
+        {
+            return Some(PathBuf::from("/run"));
+        }
+    }
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/lxc/run"))
 }
 
 fn monitor_cgroup_dir(id: &ContainerId) -> String {
@@ -1158,7 +1219,9 @@ impl Drop for Cleanup {
         if !self.armed {
             return;
         }
-        let cg = CgroupPaths::for_relative(&self.layout, &self.cgroup_dir).ok();
+        let cg = (!self.cgroup_dir.is_empty())
+            .then(|| CgroupPaths::for_relative(&self.layout, &self.cgroup_dir).ok())
+            .flatten();
         if let Some(cg) = &cg {
             let _ = cg.kill_all(nix::sys::signal::Signal::SIGKILL);
         }

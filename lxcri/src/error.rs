@@ -15,6 +15,8 @@ pub enum Error {
     Exists(ContainerId),
     #[error("container {0} is not running")]
     NotRunning(ContainerId),
+    #[error("container {0} has no cgroup of its own to {1}: it was created rootless where no cgroup is delegated to the user")]
+    NoCgroup(ContainerId, &'static str),
     #[error("container {id} is {status}, not {want}")]
     WrongState {
         id: ContainerId,

@@ -52,7 +52,8 @@ impl Runtime {
         if matches!(self.status_of(&st), Status::Stopped | Status::Creating) {
             return Err(Error::NotRunning(id.clone()));
         }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let cg =
+            cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "read statistics of"))?;
         Ok(Event {
             kind: "stats",
             id: id.to_string(),

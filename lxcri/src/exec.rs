@@ -204,10 +204,15 @@ impl Runtime {
             return Err(Error::NotRunning(id.clone()).into());
         }
         let ns_mask = namespaces_to_join(init_ident.pid)?;
-        let cgroups = CgroupLayout::detect()
-            .and_then(|l| CgroupPaths::for_relative(&l, &st.cgroup_dir))
-            .map_err(Error::from)?
-            .dirs;
+        // A rootless container without cgroups of its own shares the caller's: nothing to join.
+        let cgroups = if st.cgroup_dir.is_empty() {
+            Vec::new()
+        } else {
+            CgroupLayout::detect()
+                .and_then(|l| CgroupPaths::for_relative(&l, &st.cgroup_dir))
+                .map_err(Error::from)?
+                .dirs
+        };
         let agent = st
             .seccomp_listener
             .clone()

@@ -1,4 +1,5 @@
-//! pause, resume and ps: commands that act on a live container's cgroup.
+//! pause, resume and ps: commands that act on a live container's cgroup (ps, without one, on
+//! its pid namespace).
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -18,7 +19,7 @@ impl Runtime {
             Status::Created | Status::Running => {}
             _ => return Err(Error::NotRunning(id.clone())),
         }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "freeze"))?;
         cg.freeze()?;
         Ok(())
     }
@@ -35,7 +36,7 @@ impl Runtime {
                 want: "paused",
             });
         }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "thaw"))?;
         cg.thaw()?;
         Ok(())
     }
@@ -46,8 +47,13 @@ impl Runtime {
         if matches!(self.status_of(&st), Status::Stopped | Status::Creating) {
             return Err(Error::NotRunning(id.clone()));
         }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
-        Ok(cg.pids()?)
+        match cgroups_of(&st)? {
+            Some(cg) => Ok(cg.pids()?),
+            None => {
+                let init = st.init.ok_or_else(|| Error::NotRunning(id.clone()))?;
+                Ok(crate::pidns::members(init.pid))
+            }
+        }
     }
 
     /// runc's `ps` table: the host's `ps` with `args` (default `-ef`), keeping the header and the

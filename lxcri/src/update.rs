@@ -201,7 +201,7 @@ impl Runtime {
         ) {
             return Err(Error::NotRunning(id.clone()));
         }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NotRunning(id.clone()))?;
+        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "update"))?;
         let layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
         let old = current_resources(&rd, &st);
         let mut merged = old.clone();

@@ -11,6 +11,7 @@ mod freeze;
 #[cfg(test)]
 mod host_tests;
 mod paths;
+mod placement;
 mod procs;
 mod remove;
 mod stats;
@@ -19,6 +20,7 @@ mod warm;
 pub use error::CgroupError;
 pub use freeze::FREEZE_TIMEOUT;
 pub use paths::{parse_proc_cgroup, CgroupPaths, ProcCgroupEntry};
+pub use placement::{caller_cgroups, caller_cgroups_from, delegated, CallerCgroups};
 pub use stats::Stats;
 pub use warm::start_warm_attach;
 

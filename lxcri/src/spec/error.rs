@@ -82,6 +82,9 @@ pub enum SpecError {
         version: &'static str,
     },
 
+    #[error("cannot set {0}: the container has no cgroup of its own (rootless, and no cgroup is delegated to this user); remove the limit from linux.resources")]
+    NoCgroupForLimit(String),
+
     #[error("sysctl {0:?} is not allowed: {1}")]
     Sysctl(String, String),
     #[error("rlimit {0} is given more than once")]

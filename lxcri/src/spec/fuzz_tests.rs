@@ -70,6 +70,7 @@ fn translate_with(
         hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
         cgroup: layout,
         systemd_cgroup: systemd,
+        placement: &CgroupPlacement::Own,
         host: &host,
     };
     translate(spec, &ctx)

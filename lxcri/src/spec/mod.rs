@@ -53,7 +53,20 @@ pub struct Context<'a> {
     pub cgroup: &'a CgroupLayout,
     /// `--systemd-cgroup` given.
     pub systemd_cgroup: bool,
+    /// Whether the container gets cgroups of its own.
+    pub placement: &'a CgroupPlacement,
     pub host: &'a dyn Host,
+}
+
+/// Where the container's processes live in the cgroup hierarchies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CgroupPlacement {
+    /// liblxc creates the container's cgroups at `cgroupsPath` and applies `linux.resources`.
+    Own,
+    /// No cgroup can be made (a rootless caller without delegated cgroups): the container stays
+    /// in its creator's cgroups, given here. As runc's rootless cgroup manager does, the device
+    /// rules are ignored (the user namespace already denies mknod) and any other limit is refused.
+    Inherited(crate::cgroup::CallerCgroups),
 }
 
 /// The host facts translation depends on.
@@ -233,6 +246,10 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         &mounts::CgroupTarget {
             dir: &cgroup_dir,
             new_ns: ns.is_new(namespaces::NsKind::Cgroup),
+            inherited: match ctx.placement {
+                CgroupPlacement::Own => None,
+                CgroupPlacement::Inherited(c) => Some(c),
+            },
         },
     )?;
     // The spec's mounts, /dev and /dev/pts included, are made in the listed order as ordinary
@@ -266,14 +283,24 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     sysctl::validate(spec, &ns)?;
     process::translate(spec, &mut items)?;
 
-    items.push("lxc.cgroup.relative", "0");
-    items.push("lxc.cgroup.dir.container", cgroup_dir);
-    items.push(
-        "lxc.cgroup.dir.monitor",
-        format!("lxcri.monitor/{}", ctx.id),
-    );
-    // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
-    let _hybrid_v2 = resources::translate(spec, ctx.cgroup, &mut items)?;
+    match ctx.placement {
+        CgroupPlacement::Own => {
+            items.push("lxc.cgroup.relative", "0");
+            items.push("lxc.cgroup.dir.container", cgroup_dir);
+            items.push(
+                "lxc.cgroup.dir.monitor",
+                format!("lxcri.monitor/{}", ctx.id),
+            );
+            // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
+            let _hybrid_v2 = resources::translate(spec, ctx.cgroup, &mut items)?;
+        }
+        CgroupPlacement::Inherited(_) => {
+            refuse_limits_without_cgroup(spec, ctx.cgroup)?;
+            // liblxc skips every hierarchy it cannot write to; relative to our own cgroups, so
+            // root of a user namespace does not look at the host's init (/proc/1/cgroup).
+            items.push("lxc.cgroup.relative", "1");
+        }
+    }
 
     items.push("lxc.hook.version", "1");
     let hook = path_str(ctx.hook_binary)?;
@@ -300,6 +327,28 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
     }
 
     items.finish()
+}
+
+/// Without cgroups of its own a container cannot be limited: runc's rootless manager then fails
+/// for any limit it would have to write, and ignores the device rules. The limits are what
+/// translation would give liblxc (or write to cgroup2 itself), so "set" means exactly that.
+fn refuse_limits_without_cgroup(spec: &Spec, layout: &CgroupLayout) -> Result<(), SpecError> {
+    let mut items = Items::default();
+    let hybrid = resources::translate(spec, layout, &mut items)?;
+    let limit = items
+        .0
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter_map(|k| {
+            k.strip_prefix("lxc.cgroup2.")
+                .or_else(|| k.strip_prefix("lxc.cgroup."))
+        })
+        .chain(hybrid.iter().map(|(f, _)| f.as_str()))
+        .find(|f| !f.starts_with("devices."));
+    match limit {
+        Some(file) => Err(SpecError::NoCgroupForLimit(file.to_string())),
+        None => Ok(()),
+    }
 }
 
 /// Items under construction; `finish` checks that no value can break the config file format.

@@ -92,6 +92,20 @@ pub(crate) struct CgroupTarget<'a> {
     /// The container gets a new cgroup namespace: a cgroup filesystem mounted inside it shows the
     /// container's cgroup as its root.
     pub(crate) new_ns: bool,
+    /// The container stays in its creator's cgroups (a rootless caller without delegated
+    /// cgroups): those, per hierarchy mount point, are what it sees instead of `dir`.
+    pub(crate) inherited: Option<&'a crate::cgroup::CallerCgroups>,
+}
+
+impl CgroupTarget<'_> {
+    /// The container's cgroup in the hierarchy mounted at `mount`, below its root.
+    fn dir_in(&self, mount: &Path) -> PathBuf {
+        let rel = match self.inherited {
+            Some(c) => c.get(mount).map(String::as_str).unwrap_or("/"),
+            None => self.dir,
+        };
+        mount.join(rel.trim_start_matches('/'))
+    }
 }
 
 pub(crate) fn translate(
@@ -262,7 +276,7 @@ fn cgroup_entries(
         let (source, fstype) = match (&layout.v2, cgroup.new_ns) {
             (Some(mp), false) => {
                 o.insert(0, "bind".into());
-                (path_str(&mp.join(cgroup.dir))?, "none")
+                (path_str(&cgroup.dir_in(mp))?, "none")
             }
             _ => ("cgroup2".to_string(), "cgroup2"),
         };
@@ -293,7 +307,7 @@ fn cgroup_entries(
         let mut o = opts.clone();
         o.insert(0, "bind".into());
         o.push("create=dir".into());
-        push(&path_str(&mp.join(cgroup.dir))?, &target, "none", &o);
+        push(&path_str(&cgroup.dir_in(mp))?, &target, "none", &o);
     }
     Ok(())
 }

@@ -136,9 +136,96 @@ fn run_on(
         hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
         cgroup: layout,
         systemd_cgroup: systemd,
+        placement: &CgroupPlacement::Own,
         host: &host,
     };
     translate(spec, &ctx)
+}
+
+/// Translation for a rootless caller without delegated cgroups, who is in `/user/u` of every
+/// hierarchy of `layout`.
+fn run_inherited(spec: &Spec, layout: &CgroupLayout) -> Result<LxcItems, SpecError> {
+    let id = ContainerId::new("c1").unwrap();
+    let rundir = RuntimeDir::new(Path::new("/run/user/1000/lxcri"), &id);
+    let host = FakeHost {
+        dirs: BTreeSet::new(),
+    };
+    let caller = layout
+        .v1
+        .values()
+        .chain(layout.v2.iter())
+        .map(|m| (m.clone(), "/user/u".to_string()))
+        .collect();
+    let ctx = Context {
+        id: &id,
+        bundle: Path::new("/bundle"),
+        rundir: &rundir,
+        init_binary: Path::new("/usr/libexec/lxcri/lxcri-init"),
+        hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
+        cgroup: layout,
+        systemd_cgroup: false,
+        placement: &CgroupPlacement::Inherited(caller),
+        host: &host,
+    };
+    translate(spec, &ctx)
+}
+
+#[test]
+fn rootless_without_delegation_stays_in_the_callers_cgroups() {
+    let rootless = crate::default_spec::rootless_config(1000, 1000).unwrap();
+    let s: Spec = serde_json::from_value(rootless.clone()).unwrap();
+    let items = run_inherited(&s, &hybrid()).unwrap();
+    // No cgroup of its own, no limits, no device rules; liblxc looks at our own cgroups only.
+    assert_eq!(one(&items, "lxc.cgroup.relative"), "1");
+    assert!(items.iter().all(|(k, _)| !k.starts_with("lxc.cgroup.dir")
+        && !k.starts_with("lxc.cgroup.devices")
+        && !k.starts_with("lxc.cgroup2.")));
+    // /sys/fs/cgroup shows the caller's cgroups, as runc binds them.
+    let cg: Vec<&str> = values(&items, "lxc.mount.entry")
+        .into_iter()
+        .filter(|e| e.contains("sys/fs/cgroup/"))
+        .collect();
+    assert!(!cg.is_empty());
+    for e in cg {
+        assert!(
+            e.starts_with("/sys/fs/cgroup/") && e.contains("/user/u sys/fs/cgroup/"),
+            "{e}"
+        );
+    }
+    // The caller's cgroup2 directory on a v2 host.
+    let v2_items = run_inherited(&s, &v2()).unwrap();
+    assert!(values(&v2_items, "lxc.mount.entry")
+        .contains(&"/sys/fs/cgroup/user/u sys/fs/cgroup none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0"));
+
+    // Device rules are ignored; a limit is refused with the file it would have written.
+    let mut with_devices = rootless.clone();
+    with_devices["linux"]["resources"] = json!({"devices": [{"allow": false, "access": "rwm"}]});
+    let s: Spec = serde_json::from_value(with_devices).unwrap();
+    assert!(run_inherited(&s, &hybrid()).is_ok());
+    for (res, file) in [
+        (
+            json!({"memory": {"limit": 1048576}}),
+            "memory.limit_in_bytes",
+        ),
+        (json!({"pids": {"limit": 10}}), "pids.max"),
+        (
+            json!({"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]}),
+            "hugetlb.2MB.max",
+        ),
+    ] {
+        let mut limited = rootless.clone();
+        limited["linux"]["resources"] = res;
+        let s: Spec = serde_json::from_value(limited).unwrap();
+        match run_inherited(&s, &hybrid()) {
+            Err(SpecError::NoCgroupForLimit(f)) => assert_eq!(f, file),
+            other => panic!("{file}: {other:?}"),
+        }
+    }
+    // Zero means unset, as for runc: nothing to refuse.
+    let mut zero = rootless;
+    zero["linux"]["resources"] = json!({"memory": {"limit": 0}, "pids": {"limit": 0}});
+    let s: Spec = serde_json::from_value(zero).unwrap();
+    assert!(run_inherited(&s, &hybrid()).is_ok());
 }
 
 fn run(spec: &Spec, layout: &CgroupLayout) -> LxcItems {
