@@ -149,6 +149,7 @@ fn run_inherited(spec: &Spec, layout: &CgroupLayout) -> Result<LxcItems, SpecErr
     let rundir = RuntimeDir::new(Path::new("/run/user/1000/lxcri"), &id);
     let host = FakeHost {
         dirs: BTreeSet::new(),
+        lsm: false,
     };
     let caller = layout
         .v1
