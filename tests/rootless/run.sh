@@ -297,6 +297,10 @@ if [ -n "$pids" ]; then
   kill -9 $pids 2>/dev/null || true
   record lxcri "no processes left behind" FAIL "$pids"
 fi
+# Rootless podman keeps a pause process per user that holds its user namespace between calls;
+# it would outlive the suite (and CI's leftover check names every podman). The user exists for
+# this suite only, so whatever of it still runs goes.
+pkill -KILL -u "$user" 2>/dev/null || true
 
 # --- the table.
 names=(); for r in "${runtimes[@]}"; do names+=("${r%%:*}"); done
