@@ -200,7 +200,7 @@ impl Runtime {
             systemd_cgroup: self.systemd_cgroup,
             host: &spec::RealHost,
         };
-        let mut items = spec::translate(spec, &ctx)?;
+        let (mut items, hook_mounts) = spec::translate_all(spec, &ctx)?;
         // translate logs its items at debug level, one line each; this is the one item more.
         debug!(target: "lxcri::config", "lxc.log.level = {}", self.lxc_log_level);
         items.push(("lxc.log.level".into(), self.lxc_log_level.clone()));
@@ -321,12 +321,11 @@ impl Runtime {
                 .map(|m| m.into_iter().collect())
                 .unwrap_or_default(),
             hostname: spec::joined_uts_hostname(spec),
-            shared_binds: spec::shared_binds(spec, bundle),
+            mounts: hook_mounts,
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),
             mount_flags: spec::late_mount_flags(spec, &cgroup_layout),
-            guard_dev_pts: spec::mounts_at(spec, "/dev/pts"),
             root_readonly: spec
                 .root()
                 .as_ref()

@@ -11,6 +11,7 @@ pub mod id;
 pub mod init_proto;
 pub mod layout;
 pub mod process;
+pub mod procmount;
 pub mod sealed;
 
 #[cfg(feature = "runtime")]
@@ -35,8 +36,6 @@ pub mod logging;
 pub mod nsfile;
 #[cfg(feature = "runtime")]
 pub mod ops;
-#[cfg(feature = "runtime")]
-pub mod procmount;
 #[cfg(feature = "runtime")]
 pub mod rootfs;
 #[cfg(feature = "runtime")]

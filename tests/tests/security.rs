@@ -437,6 +437,87 @@ fn no_mount_over_proc_but_procfs() {
     }
 }
 
+/// CVE-2024-45310 pattern: a volume's content chooses symlinks (absolute, and `..` climbing
+/// out) that later mounts' destinations go through. Each destination must resolve inside the
+/// container when its turn comes, so nothing is made at the host paths the links name: the
+/// container runs with the mounts inside its rootfs (as runc, which resolves inside), or create
+/// fails cleanly with nothing left behind. lxcri's translation used to resolve against the bare
+/// rootfs and liblxc created the missing directory or file through the link, on the host.
+#[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
+fn mounts_through_symlinks_in_earlier_volumes_stay_inside() {
+    let rt = Runtime::new();
+    let (canary, _) = host_canary();
+    let c = canary.path().display().to_string();
+    let vol = tempfile::Builder::new()
+        .prefix("lxcri-sec-vol-")
+        .tempdir()
+        .expect("volume");
+    let up = "../".repeat(24);
+    symlink(format!("{c}/made-abs"), vol.path().join("abs")).expect("symlink");
+    symlink(format!("{up}{}/made-rel", &c[1..]), vol.path().join("rel")).expect("symlink");
+    symlink(format!("{c}/made-file"), vol.path().join("file")).expect("symlink");
+    let file_source = canary.path().join("file");
+    let mut b = Bundle::sh("cat /proc/self/mountinfo");
+    b.add_mount(json!({"destination": "/vol", "type": "bind",
+        "source": vol.path(), "options": ["rbind", "rw"]}));
+    // (destination, where it is inside the container once resolved there)
+    let through = [
+        ("/vol/abs/sub", format!("{c}/made-abs/sub")),
+        ("/vol/rel", format!("{c}/made-rel")),
+    ];
+    for (dest, _) in &through {
+        b.add_mount(json!({"destination": dest, "type": "tmpfs", "source": "tmpfs"}));
+    }
+    b.add_mount(json!({"destination": "/vol/file", "type": "bind",
+        "source": file_source, "options": ["bind", "ro"]}));
+    let id = unique_id("sec-vol");
+    let out = rt.create(&b, &id);
+    let made = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .expect("read canary dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        made(canary.path()),
+        ["file"],
+        "create made directories or files at host paths chosen by symlinks in a volume \
+         (CVE-2024-45310 pattern): {out}"
+    );
+    assert_eq!(
+        made(vol.path()),
+        ["abs", "file", "rel"],
+        "volume changed: {out}"
+    );
+    if out.success() {
+        rt.start(&id).ok();
+        rt.wait_status(&id, "stopped");
+        let mountinfo = b.stdout();
+        let mut wanted: Vec<String> = through.iter().map(|(_, at)| at.clone()).collect();
+        wanted.push(format!("{c}/made-file"));
+        for at in wanted {
+            assert!(
+                mountinfo
+                    .lines()
+                    .any(|l| l.split(' ').nth(4) == Some(at.as_str())),
+                "no mount at {at} inside the container: {mountinfo}"
+            );
+        }
+        rt.delete(&id).ok();
+    } else {
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        out.fails_with_one_line();
+        let _ = rt.delete_force(&id);
+        assert_eq!(processes_mentioning(&id), vec![], "{out}");
+        rt.assert_no_leftovers("failed create through volume symlinks");
+    }
+    assert_eq!(made(canary.path()), ["file"], "after the run");
+}
+
 /// A small xorshift generator: the delays only need to be spread, and the seed is printed so a
 /// failing run can be repeated (`LXCRI_KILL_SEED`; `LXCRI_KILL_ROUNDS` for a longer run).
 struct Rng(u64);

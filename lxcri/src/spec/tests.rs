@@ -123,6 +123,33 @@ fn run_with(spec: &Spec, layout: &CgroupLayout, systemd: bool) -> Result<LxcItem
     translate(spec, &ctx)
 }
 
+/// The mounts lxcri-hook makes, shown as fstab lines.
+fn mount_lines(spec: &Spec, layout: &CgroupLayout) -> Vec<String> {
+    mounts_with(spec, layout)
+        .iter()
+        .map(|m| m.to_string())
+        .collect()
+}
+
+fn mounts_with(spec: &Spec, layout: &CgroupLayout) -> Vec<crate::hook_proto::HookMount> {
+    let id = ContainerId::new("c1").unwrap();
+    let rundir = RuntimeDir::new(Path::new("/run/lxcri"), &id);
+    let host = FakeHost {
+        dirs: [PathBuf::from("/host/dir"), PathBuf::from("/bundle/data")].into(),
+    };
+    let ctx = Context {
+        id: &id,
+        bundle: Path::new("/bundle"),
+        rundir: &rundir,
+        init_binary: Path::new("/usr/libexec/lxcri/lxcri-init"),
+        hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
+        cgroup: layout,
+        systemd_cgroup: false,
+        host: &host,
+    };
+    translate_all(spec, &ctx).unwrap().1
+}
+
 fn run(spec: &Spec, layout: &CgroupLayout) -> LxcItems {
     run_with(spec, layout, false).unwrap()
 }
@@ -377,7 +404,16 @@ fn default_mounts_translate() {
     }
     want.push("/run/lxcri/c1/.lxcri .lxcri none bind,ro,create=dir 0 0".into());
     want.push("/usr/libexec/lxcri/lxcri-init .lxcri/init none bind,ro 0 0".into());
-    assert_eq!(values(&items, "lxc.mount.entry"), want);
+    assert_eq!(
+        mount_lines(&spec(json!({"mounts": default_mounts()})), &hybrid()),
+        want
+    );
+    // None is left to liblxc, which would resolve destinations against the bare rootfs, but
+    // its placeholder /dev, which the hook detaches first.
+    assert_eq!(
+        values(&items, "lxc.mount.entry"),
+        ["lxcri-dev-shadow dev tmpfs nosuid,noexec,mode=0755,size=64k,create=dir,optional 0 0"]
+    );
     let s = spec(json!({"mounts": default_mounts()}));
     assert_eq!(
         late_mount_flags(&s, &hybrid()),
@@ -397,10 +433,9 @@ fn cgroup_mount_layouts() {
             "linux": {"namespaces": namespaces, "cgroupsPath": "/a/b"},
             "mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": opts}]
         }));
-        values(&run(&s, layout), "lxc.mount.entry")
+        mount_lines(&s, layout)
             .into_iter()
             .filter(|e| e.contains("sys/fs/cgroup"))
-            .map(str::to_string)
             .collect::<Vec<_>>()
     };
     // v2 without a cgroup namespace: the container's own cgroup2 directory.
@@ -446,8 +481,7 @@ fn bind_mounts() {
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosymfollow", "size=1m", "mode=1777"]},
         {"destination": "/x", "type": "ext4", "source": "/dev/sdb1", "options": ["noatime"]}
     ]}));
-    let items = run(&s, &v1());
-    let entries = values(&items, "lxc.mount.entry");
+    let entries = mount_lines(&s, &v1());
     assert_eq!(
         entries[..6],
         [
@@ -946,12 +980,49 @@ fn rro_and_propagation_lists_for_hook_and_init() {
             ("/b".into(), "shared".into())
         ]
     );
-    // liblxc still mounts the top of an rro mount read-only.
-    let items = run(&s, &hybrid());
-    let a = values(&items, "lxc.mount.entry")
+    // The hook mounts the top of an rro mount read-only, then all of it (recursive_readonly).
+    let a = mount_lines(&s, &hybrid())
         .into_iter()
         .find(|e| e.contains(" a "))
-        .expect("entry for /a")
-        .to_string();
+        .expect("entry for /a");
     assert!(a.contains(",ro") && !a.contains("rro"), "{a}");
+}
+
+#[test]
+fn shared_binds_are_peers() {
+    let s = spec(json!({"mounts": [
+        {"destination": "/a", "type": "bind", "source": "/host/a",
+         "options": ["rbind", "rshared", "ro", "nosuid"]},
+        {"destination": "/b", "type": "bind", "source": "/host/b", "options": ["rbind", "rslave"]},
+        {"destination": "/c", "type": "none", "source": "data", "options": ["bind", "shared"]},
+        {"destination": "/d", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]}
+    ]}));
+    let peers: Vec<String> = mounts_with(&s, &v1())
+        .into_iter()
+        .filter(|m| m.peer)
+        .map(|m| format!("{} {}", m.source, m.destination))
+        .collect();
+    assert_eq!(peers, ["/host/a /a", "/bundle/data /c"]);
+    // In a new user namespace the hook cannot clone in the runtime's namespace: slaves.
+    let s = spec(json!({
+        "linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}, {"type": "user"}],
+            "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+            "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]},
+        "mounts": [{"destination": "/a", "type": "bind", "source": "/host/a",
+            "options": ["rbind", "rshared"]}]
+    }));
+    assert!(!mounts_with(&s, &v1()).iter().any(|m| m.peer));
+}
+
+#[test]
+fn destinations_are_left_for_the_hook_to_resolve() {
+    // The hook resolves each destination when it mounts, through the earlier mounts: it gets
+    // the spec's path (made absolute), not the one translation saw in the bare rootfs.
+    let s = spec(json!({"mounts": [
+        {"destination": "/vol", "type": "bind", "source": "/host/dir", "options": ["rbind"]},
+        {"destination": "vol/link/x", "type": "tmpfs", "source": "tmpfs"}
+    ]}));
+    let m = mounts_with(&s, &v1());
+    assert_eq!(m[0].destination, "/vol");
+    assert_eq!(m[1].destination, "/vol/link/x");
 }
