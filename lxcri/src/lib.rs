@@ -41,8 +41,6 @@ pub mod rootfs;
 #[cfg(feature = "runtime")]
 pub mod seccomp;
 #[cfg(feature = "runtime")]
-pub mod seccomp_agent;
-#[cfg(feature = "runtime")]
 pub mod signal;
 #[cfg(feature = "runtime")]
 pub mod spec;

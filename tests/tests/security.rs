@@ -274,9 +274,33 @@ fn runtime_executables_not_writable_through_proc_exe() {
 #[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn created_init_holds_only_the_spec_privileges() {
     let rt = Runtime::new();
-    for uid in [0, 1000] {
+    // The last case has a seccomp filter with a listener: its fd goes to the agent during
+    // create (runc), so init need not wait for start to load the filter with its privileges.
+    for (uid, listener) in [(0, false), (1000, false), (1000, true)] {
         let mut b = Bundle::new(&["sleep", "30"]);
         b.process()["user"] = json!({"uid": uid, "gid": uid});
+        let agent = listener.then(|| {
+            let dir = tempfile::tempdir().expect("agent dir");
+            let sock = dir.path().join("agent.sock");
+            let l = std::os::unix::net::UnixListener::bind(&sock).expect("bind agent");
+            l.set_nonblocking(true).expect("nonblocking");
+            b.linux()["seccomp"] = json!({"defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": sock,
+                "syscalls": [{"names": ["acct"], "action": "SCMP_ACT_NOTIFY"}]});
+            // Takes the one connection and keeps it (with the listener fd) until joined.
+            let t = std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while Instant::now() < deadline {
+                    match l.accept() {
+                        Ok((c, _)) => return Some(c),
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+                None
+            });
+            (dir, t)
+        });
+        let what = if listener { " (seccomp listener)" } else { "" };
         let id = unique_id("sec-caps");
         rt.create(&b, &id).ok();
         let pid = b.pid();
@@ -290,13 +314,13 @@ fn created_init_holds_only_the_spec_privileges() {
             assert_eq!(
                 v & !want,
                 0,
-                "uid {uid}: {field} of the created init is {v:x}, more than the spec's {want:x}"
+                "uid {uid}{what}: {field} of the created init is {v:x}, more than the spec's {want:x}"
             );
         }
         let uids = status_field(&status, "Uid").expect("Uid");
         assert!(
             uids.split_whitespace().all(|u| u == uid.to_string()),
-            "uid {uid}: created init runs as {uids}"
+            "uid {uid}{what}: created init runs as {uids}"
         );
         let mut dirs = Vec::new();
         for e in fs::read_dir(format!("/proc/{pid}/fd"))
@@ -309,9 +333,15 @@ fn created_init_holds_only_the_spec_privileges() {
         }
         assert!(
             dirs.is_empty(),
-            "uid {uid}: the created init holds fds of directories: {dirs:?}"
+            "uid {uid}{what}: the created init holds fds of directories: {dirs:?}"
         );
         rt.delete_force(&id).ok();
+        if let Some((_dir, t)) = agent {
+            assert!(
+                t.join().expect("agent").is_some(),
+                "the agent never got the listener"
+            );
+        }
     }
 }
 
