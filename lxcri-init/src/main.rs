@@ -91,31 +91,27 @@ fn run() -> i32 {
     // create right after the filter is loaded, over init.sock (create hands it to the agent, as
     // runc's create does). Failures are reported to start, as they were when init finished the
     // process after the start byte.
-    let hand_over: Option<lxcri::process::HandOver<'static>> =
-        if lxcri::process::Seccomp::has_listener(config.seccomp_flags) {
-            match sock.try_clone() {
-                Ok(to_create) => {
-                    let f = move |fd: BorrowedFd<'_>| {
-                        init_proto::send_message(
-                            to_create.as_fd(),
-                            &InitMessage::Listener,
-                            Some(fd),
-                        )
-                    };
-                    // Lives until execve (which closes the clone, CLOEXEC): leaked on purpose.
-                    let f: &'static dyn Fn(BorrowedFd<'_>) -> std::io::Result<()> =
-                        Box::leak(Box::new(f));
-                    Some(f)
-                }
-                Err(e) => {
-                    let text = format!("init.sock: {e}");
-                    let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text), None);
-                    return 1;
-                }
+    let listener = lxcri::process::Seccomp::has_listener(config.seccomp_flags);
+    let hand_over: Option<lxcri::process::HandOver<'static>> = if listener {
+        match sock.try_clone() {
+            Ok(to_create) => {
+                let f = move |fd: BorrowedFd<'_>| {
+                    init_proto::send_message(to_create.as_fd(), &InitMessage::Listener, Some(fd))
+                };
+                // Lives until execve (which closes the clone, CLOEXEC): leaked on purpose.
+                let f: &'static dyn Fn(BorrowedFd<'_>) -> std::io::Result<()> =
+                    Box::leak(Box::new(f));
+                Some(f)
             }
-        } else {
-            None
-        };
+            Err(e) => {
+                let text = format!("init.sock: {e}");
+                let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text), None);
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
     let filter = seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
         bpf,
         flags: config.seccomp_flags,
@@ -128,6 +124,12 @@ fn run() -> i32 {
             .map_err(|e| (e.to_string(), e.exit_code()))
     })();
 
+    // Create waits for the listener before it hands it to the agent: without one, it must
+    // learn why now (other failures wait for start, which reports them).
+    if let (true, Err((text, _))) = (listener, &early) {
+        let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text.clone()), None);
+        return 1;
+    }
     if let Err(e) = init_proto::send_message(
         sock.as_fd(),
         &InitMessage::Ready,

@@ -449,7 +449,8 @@ impl Runtime {
         // than the spec's privileges); the agent gets the listener now, as from runc's create.
         match (&st.seccomp_listener, seccomp_fd) {
             (Some(agent), Some(fd)) => {
-                let state = st.oci(Status::Creating);
+                let mut state = st.oci(Status::Creating);
+                state.pid = init_pid;
                 agent.send(fd.as_fd(), init_pid, &state).map_err(|e| {
                     Error::Init(format!(
                         "cannot hand the seccomp listener to {}: {e}",
