@@ -66,9 +66,9 @@ pub fn drop_dev_shadow(root: &Root) -> Result<()> {
 }
 
 pub fn mount_all(root: &Root, mounts: &[HookMount]) -> Result<()> {
-    let peers = crate::shared::clone_peers(mounts)?;
-    for (m, peer) in mounts.iter().zip(peers) {
-        mount_one(root, m, peer).map_err(|e| {
+    let ns = crate::shared::Namespaces::for_peers(mounts)?;
+    for m in mounts {
+        mount_one(root, m, ns.as_ref()).map_err(|e| {
             Error::new(
                 format!("mount {} on {}", m.source, m.destination),
                 format!("{}: {}", e.what, e.why),
@@ -78,12 +78,12 @@ pub fn mount_all(root: &Root, mounts: &[HookMount]) -> Result<()> {
     Ok(())
 }
 
-fn mount_one(root: &Root, m: &HookMount, peer: Option<OwnedFd>) -> Result<()> {
+fn mount_one(root: &Root, m: &HookMount, ns: Option<&crate::shared::Namespaces>) -> Result<()> {
     let dest = Path::new(&m.destination);
     let opts = parse_mount_options(&m.options);
     // For a bind, the source first: a missing source must not leave an empty destination made.
-    let tree = match (opts.bind, peer) {
-        (true, Some(tree)) => Some(tree),
+    let tree = match (opts.bind, m.peer.then_some(ns).flatten()) {
+        (true, Some(ns)) => Some(ns.clone_peer(m)?),
         (true, None) => Some(crate::shared::clone_source(m)?),
         (false, _) => None,
     };

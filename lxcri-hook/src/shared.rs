@@ -19,42 +19,54 @@ const OPEN_TREE_CLONE: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
 
-/// For each mount, the clone of its source made in the runtime's mount namespace when it is a
-/// peer bind. Done before anything is mounted, while the hook is still single-threaded (setns of
-/// a mount namespace needs it).
-pub fn clone_peers(mounts: &[HookMount]) -> Result<Vec<Option<OwnedFd>>> {
-    if !mounts.iter().any(|m| m.peer) {
-        return Ok(mounts.iter().map(|_| None).collect());
-    }
-    let own = File::open("/proc/self/ns/mnt").ctx(|| "open /proc/self/ns/mnt".into())?;
-    // The clone must join the peer group of the source as `lxcri create` sees it: lxcri-start
-    // runs in a slave namespace of its own (its shielded shell), whose copy of the source is no
-    // peer of the host's, so its creator's namespace comes first when lxcri-start names it.
-    let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
-        Some(p) => p.to_string_lossy().into_owned(),
-        None => {
-            let runtime = crate::ancestry::mntns_boundary()
-                .map(|b| b.outside_pid)
-                .ok_or_else(|| {
-                    Error::new(
-                        "shared bind mounts",
-                        "no ancestor in the runtime's mount namespace",
-                    )
-                })?;
-            format!("/proc/{runtime}/ns/mnt")
+/// The runtime's mount namespace and ours, to clone a peer bind's source in the former when
+/// its turn comes (mount ids follow the order things are made in, and runtime-tools finds a
+/// spec's mounts in mountinfo by them).
+pub struct Namespaces {
+    own: File,
+    host: File,
+}
+
+impl Namespaces {
+    /// None when no mount is a peer bind.
+    pub fn for_peers(mounts: &[HookMount]) -> Result<Option<Self>> {
+        if !mounts.iter().any(|m| m.peer) {
+            return Ok(None);
         }
-    };
-    let host = File::open(&host_path).ctx(|| format!("open {host_path}"))?;
-    nix::sched::setns(&host, CloneFlags::CLONE_NEWNS)
-        .ctx(|| "enter the runtime's mount namespace".into())?;
-    let trees: Vec<Result<Option<OwnedFd>>> = mounts
-        .iter()
-        .map(|m| m.peer.then(|| clone_source(m)).transpose())
-        .collect();
-    // Back before anything else, whatever the clones gave.
-    nix::sched::setns(&own, CloneFlags::CLONE_NEWNS)
-        .ctx(|| "return to the container's mount namespace".into())?;
-    trees.into_iter().collect()
+        let own = File::open("/proc/self/ns/mnt").ctx(|| "open /proc/self/ns/mnt".into())?;
+        // The clone must join the peer group of the source as `lxcri create` sees it:
+        // lxcri-start runs in a slave namespace of its own (its shielded shell), whose copy of
+        // the source is no peer of the host's, so its creator's namespace comes first when
+        // lxcri-start names it.
+        let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => {
+                let runtime = crate::ancestry::mntns_boundary()
+                    .map(|b| b.outside_pid)
+                    .ok_or_else(|| {
+                        Error::new(
+                            "shared bind mounts",
+                            "no ancestor in the runtime's mount namespace",
+                        )
+                    })?;
+                format!("/proc/{runtime}/ns/mnt")
+            }
+        };
+        let host = File::open(&host_path).ctx(|| format!("open {host_path}"))?;
+        Ok(Some(Self { own, host }))
+    }
+
+    /// Clone `m`'s source in the runtime's mount namespace (a peer of a shared source). The
+    /// hook is single-threaded here, as setns of a mount namespace needs.
+    pub fn clone_peer(&self, m: &HookMount) -> Result<OwnedFd> {
+        nix::sched::setns(&self.host, CloneFlags::CLONE_NEWNS)
+            .ctx(|| "enter the runtime's mount namespace".into())?;
+        let tree = clone_source(m);
+        // Back before anything else, whatever the clone gave.
+        nix::sched::setns(&self.own, CloneFlags::CLONE_NEWNS)
+            .ctx(|| "return to the container's mount namespace".into())?;
+        tree
+    }
 }
 
 /// A detached clone of the source mount (with the mounts below it for `rbind`), made in the
