@@ -177,28 +177,6 @@ fn remove(dir: &OwnedFd, name: &OsStr, fmt: SFlag) -> Result<()> {
     }
 }
 
-/// Debian's liblxc 5.0.2 detaches whatever is mounted at /dev/pts when it sets up its own devpts,
-/// even with `lxc.pty.max = 0` when it then mounts none: the spec's devpts mount, made in its
-/// place by a mount entry, would be gone. A bind mount of it onto itself is what that detach
-/// takes away (a liblxc that does not detach leaves a second view of the same devpts).
-pub fn guard_dev_pts(root: &Root) -> Result<()> {
-    let what = || "guard the /dev/pts mount".to_string();
-    let fd = match root.open_path(Path::new("/dev/pts"), OFlag::O_PATH) {
-        Ok(fd) => fd,
-        Err(Errno::ENOENT) | Err(Errno::ENOTDIR) => return Ok(()),
-        Err(e) => return Err(Error::new(what(), e)),
-    };
-    let target = fd_path(&fd);
-    mount(
-        Some(&target),
-        &target,
-        None::<&str>,
-        MsFlags::MS_BIND,
-        None::<&str>,
-    )
-    .ctx(what)
-}
-
 /// /dev/ptmx must be a symlink to pts/ptmx so it opens the container's own devpts instance.
 fn ptmx(root: &Root) -> Result<()> {
     let what = || "/dev/ptmx".to_string();

@@ -1,8 +1,9 @@
 //! `lxcri-hook`: run by liblxc as `lxc.hook.mount` (with `lxc.hook.version = 1`) in the
-//! container's mount namespace, after all mounts and before pivot_root.
+//! container's mount namespace once liblxc has mounted the rootfs, before pivot_root.
 //!
 //! Reads `<dir of $LXC_CONFIG_FILE>/hook.json`, sets the hostname of a joined uts namespace and,
-//! under `$LXC_ROOTFS_MOUNT`: creates runc's default devices, `linux.devices` and the /dev
+//! under `$LXC_ROOTFS_MOUNT`: makes the spec's mounts in order (each destination resolved inside
+//! the rootfs when its turn comes), creates runc's default devices, `linux.devices` and the /dev
 //! symlinks, runs `createContainer` hooks, masks `maskedPaths`, makes
 //! `readonlyPaths` read-only and finally the rootfs itself if `root.readonly`.
 //!
@@ -14,6 +15,7 @@ mod error;
 mod hooks;
 mod masks;
 mod mount_attr;
+mod mounts;
 mod resolve;
 mod shared;
 mod sysctl;
@@ -48,12 +50,11 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
         nix::unistd::sethostname(name).ctx(|| format!("sethostname {name:?}"))?;
     }
     let root = Root::open(rootfs)?;
-    // First, while the hook is still single-threaded (setns of a mount namespace needs it).
-    shared::mount_peers(&root, &cfg.shared_binds)?;
+    // First: every other step works inside what these mount (and the peers are cloned while
+    // the hook is still single-threaded: setns of a mount namespace needs it).
+    mounts::drop_dev_shadow(&root)?;
+    mounts::mount_all(&root, &cfg.mounts)?;
     devices::setup(&root, &cfg.devices)?;
-    if cfg.guard_dev_pts {
-        devices::guard_dev_pts(&root)?;
-    }
     if !cfg.create_container_hooks.is_empty() {
         // createContainer runs in the container's namespaces: state.pid is the container
         // process as the container sees it (config.md, "State").

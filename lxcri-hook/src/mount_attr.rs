@@ -1,5 +1,5 @@
 //! mount_setattr(2): the one place that sets per-mount flags on a mount fd (masks.rs for the
-//! spec's flags and `rro`, shared.rs for the peers it clones).
+//! spec's flags and `rro`, mounts.rs for the binds it clones).
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -10,6 +10,12 @@ pub const MOUNT_ATTR_RDONLY: u64 = 0x0000_0001;
 pub const MOUNT_ATTR_NOSUID: u64 = 0x0000_0002;
 pub const MOUNT_ATTR_NODEV: u64 = 0x0000_0004;
 pub const MOUNT_ATTR_NOEXEC: u64 = 0x0000_0008;
+/// The atime mode is a field, not a bit: set one of these with this mask in `attr_clr`.
+pub const MOUNT_ATTR__ATIME: u64 = 0x0000_0070;
+pub const MOUNT_ATTR_RELATIME: u64 = 0x0000_0000;
+pub const MOUNT_ATTR_NOATIME: u64 = 0x0000_0010;
+pub const MOUNT_ATTR_STRICTATIME: u64 = 0x0000_0020;
+pub const MOUNT_ATTR_NODIRATIME: u64 = 0x0000_0080;
 
 /// `struct mount_attr` of mount_setattr(2), MOUNT_ATTR_SIZE_VER0.
 #[repr(C)]
@@ -23,9 +29,19 @@ struct MountAttr {
 /// Sets the MOUNT_ATTR_* bits `attr_set` on the mount of `fd` (an O_PATH or mount fd), and on
 /// every mount below it when `recursive`. ENOSYS before Linux 5.12.
 pub fn set(fd: BorrowedFd<'_>, attr_set: u64, recursive: bool) -> Result<(), Errno> {
+    set_clear(fd, attr_set, 0, recursive)
+}
+
+/// [`set`], clearing the bits of `attr_clr` first (needed to change the atime mode).
+pub fn set_clear(
+    fd: BorrowedFd<'_>,
+    attr_set: u64,
+    attr_clr: u64,
+    recursive: bool,
+) -> Result<(), Errno> {
     let attr = MountAttr {
         attr_set,
-        attr_clr: 0,
+        attr_clr,
         propagation: 0,
         userns_fd: 0,
     };

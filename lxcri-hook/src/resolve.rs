@@ -87,6 +87,61 @@ impl Root {
         Ok(fd)
     }
 
+    /// Open `path` inside the rootfs, creating an empty file (mode 0644) there when nothing is.
+    /// The file is created relative to its parent's fd, already resolved inside the rootfs; a
+    /// dangling symlink in its place is followed inside the rootfs and its target created.
+    pub fn open_or_create_file(&self, path: &Path) -> Result<OwnedFd> {
+        let what = || format!("create {}", path.display());
+        let mut cur = relative(path);
+        for _ in 0..40 {
+            match open_in(&self.fd, &cur, OFlag::O_PATH) {
+                Ok(fd) => return Ok(fd),
+                Err(Errno::ENOENT) => {}
+                Err(e) => return Err(Error::new(what(), e)),
+            }
+            let (dir, name) = self.parent_of(&cur)?;
+            let created = nix::fcntl::openat(
+                &dir,
+                name.as_os_str(),
+                OFlag::O_CREAT
+                    | OFlag::O_EXCL
+                    | OFlag::O_NOFOLLOW
+                    | OFlag::O_WRONLY
+                    | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(0o644),
+            );
+            match created {
+                // Opened again by the loop, through the root: what is there now is what counts.
+                Ok(_) => {}
+                Err(Errno::EEXIST) => match readlinkat(&dir, name.as_os_str()) {
+                    Ok(target) => {
+                        let target = PathBuf::from(target);
+                        cur = if target.is_absolute() {
+                            relative(&target)
+                        } else {
+                            // The link's directory, named by the path that led to it: the
+                            // kernel resolves it to the same directory again.
+                            cur.parent().unwrap_or(Path::new("")).join(target)
+                        };
+                    }
+                    // Not a link: something was made there meanwhile; open it.
+                    Err(Errno::EINVAL) => {}
+                    Err(e) => return Err(Error::new(what(), e)),
+                },
+                Err(e) => return Err(Error::new(what(), e)),
+            }
+        }
+        Err(Error::new(what(), Errno::ELOOP))
+    }
+
+    /// Where `fd` is, as a path inside the container (`/` for the root itself); None when the
+    /// kernel names it outside the rootfs.
+    pub fn container_path<F: AsFd>(&self, fd: &F) -> Option<PathBuf> {
+        let root = std::fs::read_link(fd_path(&self.fd)).ok()?;
+        let at = std::fs::read_link(fd_path(fd)).ok()?;
+        at.strip_prefix(&root).ok().map(|p| Path::new("/").join(p))
+    }
+
     /// Split a container path into its parent directory (resolved inside the rootfs, created if
     /// missing) and its last component, which is not followed: the caller works on it with `*at`
     /// calls relative to the returned directory fd.
@@ -196,6 +251,37 @@ mod tests {
             .join("net");
         assert!(same_file(&dir, &inside));
         assert_eq!(std::fs::read_dir(host.path()).expect("read_dir").count(), 0);
+    }
+
+    #[test]
+    fn files_are_created_inside_root() {
+        let host = tempfile::tempdir().expect("tempdir");
+        let rootdir = tempfile::tempdir().expect("tempdir");
+        let r = rootdir.path();
+        // A dangling absolute link to a host path, and a relative one climbing out.
+        symlink(host.path().join("abs"), r.join("abs")).expect("symlink");
+        symlink("../../../../../../../relfile", r.join("rel")).expect("symlink");
+        let root = Root::open(r).expect("root");
+        for (name, inside) in [
+            (
+                "/abs",
+                r.join(host.path().strip_prefix("/").expect("abs"))
+                    .join("abs"),
+            ),
+            ("/rel", r.join("relfile")),
+        ] {
+            let fd = root.open_or_create_file(Path::new(name)).expect(name);
+            assert!(same_file(&fd, &inside), "{name}");
+            assert_eq!(
+                root.container_path(&fd),
+                Some(Path::new("/").join(inside.strip_prefix(r).expect("in root")))
+            );
+        }
+        assert_eq!(std::fs::read_dir(host.path()).expect("read_dir").count(), 0);
+        let fd = root
+            .open_or_create_file(Path::new("/a/b/c"))
+            .expect("a/b/c");
+        assert!(same_file(&fd, &r.join("a/b/c")));
     }
 
     #[test]

@@ -1,92 +1,80 @@
-//! `shared`/`rshared` bind mounts as peers of their host source ([`SharedBind`]): the source is
-//! cloned with open_tree(2) in the runtime's mount namespace, which puts the clone in the
-//! source's peer group, and the clone is moved onto the destination in the container's mount
-//! namespace, over liblxc's bind (a slave). Mounts the container makes below it then reach the
-//! host, as with runc.
+//! Detached clones of bind sources (open_tree(2)), and moving them onto a destination.
+//!
+//! `shared`/`rshared` binds ([`HookMount::peer`]) are cloned in the runtime's mount namespace,
+//! which puts the clone in the source's peer group, and moved onto the destination in the
+//! container's mount namespace: mounts the container makes below it then reach the host, as
+//! with runc.
 
 use std::fs::File;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use lxcri::hook_proto::SharedBind;
+use lxcri::hook_proto::HookMount;
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 
 use crate::error::{Context, Error, Result};
-use crate::mount_attr::{
-    self, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY,
-};
-use crate::resolve::Root;
 
 // <linux/mount.h>; libc has the syscall numbers but not these flags.
 const OPEN_TREE_CLONE: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
 
-pub fn mount_peers(root: &Root, binds: &[SharedBind]) -> Result<()> {
-    if binds.is_empty() {
-        return Ok(());
-    }
-    let own = File::open("/proc/self/ns/mnt").ctx(|| "open /proc/self/ns/mnt".into())?;
-    // The clone must join the peer group of the source as `lxcri create` sees it: lxcri-start
-    // runs in a slave namespace of its own (its shielded shell), whose copy of the source is no
-    // peer of the host's, so its creator's namespace comes first when lxcri-start names it.
-    let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
-        Some(p) => p.to_string_lossy().into_owned(),
-        None => {
-            let runtime = crate::ancestry::mntns_boundary()
-                .map(|b| b.outside_pid)
-                .ok_or_else(|| {
-                    Error::new(
-                        "shared bind mounts",
-                        "no ancestor in the runtime's mount namespace",
-                    )
-                })?;
-            format!("/proc/{runtime}/ns/mnt")
+/// The runtime's mount namespace and ours, to clone a peer bind's source in the former when
+/// its turn comes (mount ids follow the order things are made in, and runtime-tools finds a
+/// spec's mounts in mountinfo by them).
+pub struct Namespaces {
+    own: File,
+    host: File,
+}
+
+impl Namespaces {
+    /// None when no mount is a peer bind.
+    pub fn for_peers(mounts: &[HookMount]) -> Result<Option<Self>> {
+        if !mounts.iter().any(|m| m.peer) {
+            return Ok(None);
         }
-    };
-    let host = File::open(&host_path).ctx(|| format!("open {host_path}"))?;
-    nix::sched::setns(&host, CloneFlags::CLONE_NEWNS)
-        .ctx(|| "enter the runtime's mount namespace".into())?;
-    let trees: Vec<Result<OwnedFd>> = binds.iter().map(clone_source).collect();
-    // Back before anything else, whatever the clones gave.
-    nix::sched::setns(&own, CloneFlags::CLONE_NEWNS)
-        .ctx(|| "return to the container's mount namespace".into())?;
-    for (bind, tree) in binds.iter().zip(trees) {
-        let tree = tree?;
-        let what = || format!("mount {} as a peer at {}", bind.source, bind.destination);
-        set_flags(&tree, bind).ctx(what)?;
-        let target = root
-            .open_path(
-                Path::new(&bind.destination),
-                OFlag::O_PATH | OFlag::O_CLOEXEC,
-            )
-            .ctx(what)?;
-        // SAFETY: move_mount with two fds we own and empty C strings; returns 0 or -1.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_move_mount,
-                tree.as_raw_fd(),
-                c"".as_ptr(),
-                target.as_raw_fd(),
-                c"".as_ptr(),
-                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
-            )
+        let own = File::open("/proc/self/ns/mnt").ctx(|| "open /proc/self/ns/mnt".into())?;
+        // The clone must join the peer group of the source as `lxcri create` sees it:
+        // lxcri-start runs in a slave namespace of its own (its shielded shell), whose copy of
+        // the source is no peer of the host's, so its creator's namespace comes first when
+        // lxcri-start names it.
+        let host_path = match std::env::var_os("LXCRI_CREATOR_MNTNS") {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => {
+                let runtime = crate::ancestry::mntns_boundary()
+                    .map(|b| b.outside_pid)
+                    .ok_or_else(|| {
+                        Error::new(
+                            "shared bind mounts",
+                            "no ancestor in the runtime's mount namespace",
+                        )
+                    })?;
+                format!("/proc/{runtime}/ns/mnt")
+            }
         };
-        if r != 0 {
-            return Err(Error::new(what(), Errno::last()));
-        }
+        let host = File::open(&host_path).ctx(|| format!("open {host_path}"))?;
+        Ok(Some(Self { own, host }))
     }
-    Ok(())
+
+    /// Clone `m`'s source in the runtime's mount namespace (a peer of a shared source). The
+    /// hook is single-threaded here, as setns of a mount namespace needs.
+    pub fn clone_peer(&self, m: &HookMount) -> Result<OwnedFd> {
+        nix::sched::setns(&self.host, CloneFlags::CLONE_NEWNS)
+            .ctx(|| "enter the runtime's mount namespace".into())?;
+        let tree = clone_source(m);
+        // Back before anything else, whatever the clone gave.
+        nix::sched::setns(&self.own, CloneFlags::CLONE_NEWNS)
+            .ctx(|| "return to the container's mount namespace".into())?;
+        tree
+    }
 }
 
 /// A detached clone of the source mount (with the mounts below it for `rbind`), made in the
-/// runtime's mount namespace, where the source path is the runtime's.
-fn clone_source(bind: &SharedBind) -> Result<OwnedFd> {
-    let what = || format!("clone {} for {}", bind.source, bind.destination);
-    let path = std::ffi::CString::new(bind.source.as_str()).ctx(what)?;
-    let recursive = if bind.recursive {
+/// current mount namespace, where the source path is resolved as the runtime gave it.
+pub fn clone_source(m: &HookMount) -> Result<OwnedFd> {
+    let what = || format!("clone {} for {}", m.source, m.destination);
+    let path = std::ffi::CString::new(m.source.as_str()).ctx(what)?;
+    let recursive = if m.options.iter().any(|o| o == "rbind") {
         libc::AT_RECURSIVE as libc::c_uint
     } else {
         0
@@ -107,20 +95,22 @@ fn clone_source(bind: &SharedBind) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// The spec's `ro`, `nosuid`, `nodev`, `noexec` on the clone (and below it for `rbind`), as
-/// liblxc gives them to its bind.
-fn set_flags(tree: &OwnedFd, bind: &SharedBind) -> std::result::Result<(), Errno> {
-    let attr_set = bind.flags.iter().fold(0, |a, f| {
-        a | match f.as_str() {
-            "ro" => MOUNT_ATTR_RDONLY,
-            "nosuid" => MOUNT_ATTR_NOSUID,
-            "nodev" => MOUNT_ATTR_NODEV,
-            "noexec" => MOUNT_ATTR_NOEXEC,
-            _ => 0,
-        }
-    });
-    if attr_set == 0 {
-        return Ok(());
+/// Attach the detached `tree` onto the inode of `target` (an O_PATH fd): no path is resolved.
+pub fn move_onto(tree: &OwnedFd, target: &OwnedFd) -> std::result::Result<(), Errno> {
+    // SAFETY: move_mount with two fds we own and empty C strings; returns 0 or -1.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            target.as_raw_fd(),
+            c"".as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
     }
-    mount_attr::set(tree.as_fd(), attr_set, bind.recursive)
 }

@@ -67,10 +67,9 @@ fn run() -> i32 {
         exec_path,
         master,
     } = prepared;
-    let listener = lxcri::process::Seccomp::has_listener(config.seccomp_flags);
-    // Only a filter with a listener needs the directory after start (start binds notify.sock
-    // there). Once /.lxcri is detached, `..` of our fd stays inside it: it never reaches the host.
-    let dir = listener.then_some(dir);
+    // Nothing of the runtime directory is kept: a filter's listener goes to create over
+    // init.sock.
+    drop(dir);
     // Our connection to init.sock outlives the mount.
     let hidden = umount2(CONTAINER_DIR, MntFlags::MNT_DETACH)
         .map_err(|e| format!("unmounting {CONTAINER_DIR}: {e}"));
@@ -79,7 +78,6 @@ fn run() -> i32 {
         Some(sock.as_raw_fd()),
         Some(start.as_raw_fd()),
         Some(exec_path.as_raw_fd()),
-        dir.as_ref().map(|d| d.as_raw_fd()),
         master.as_ref().map(|m| m.as_raw_fd()),
     ]
     .into_iter()
@@ -88,24 +86,50 @@ fn run() -> i32 {
     lxcri::process::close_fds_from(3 + config.preserve_fds as i32, &keep);
 
     // Everything that needs privileges happens now; then init becomes the process (user,
-    // capabilities, cwd, ...) and only then reports ready and waits, holding no more than the
-    // spec gives it, as runc's init does. A filter with a listener waits for start's
-    // notify.sock, so that case keeps its privileges until start (docs/security.md). Failures
-    // are reported to start, as they were when init finished the process after the start byte.
-    let filter = |hand_over: Option<lxcri::process::HandOver<'static>>| {
-        seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
-            bpf,
-            flags: config.seccomp_flags,
-            hand_over,
-        })
+    // capabilities, cwd, ..., the seccomp filter) and only then reports ready and waits,
+    // holding no more than the spec gives it, as runc's init does. A filter's listener goes to
+    // create right after the filter is loaded, over init.sock (create hands it to the agent, as
+    // runc's create does). Failures are reported to start, as they were when init finished the
+    // process after the start byte.
+    let listener = lxcri::process::Seccomp::has_listener(config.seccomp_flags);
+    let hand_over: Option<lxcri::process::HandOver<'static>> = if listener {
+        match sock.try_clone() {
+            Ok(to_create) => {
+                let f = move |fd: BorrowedFd<'_>| {
+                    init_proto::send_message(to_create.as_fd(), &InitMessage::Listener, Some(fd))
+                };
+                // Lives until execve (which closes the clone, CLOEXEC): leaked on purpose.
+                let f: &'static dyn Fn(BorrowedFd<'_>) -> std::io::Result<()> =
+                    Box::leak(Box::new(f));
+                Some(f)
+            }
+            Err(e) => {
+                let text = format!("init.sock: {e}");
+                let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text), None);
+                return 1;
+            }
+        }
+    } else {
+        None
     };
-    let early = (!listener).then(|| -> Result<_, (String, i32)> {
+    let filter = seccomp.as_deref().map(|bpf| lxcri::process::Seccomp {
+        bpf,
+        flags: config.seccomp_flags,
+        hand_over,
+    });
+    let early = (|| -> Result<_, (String, i32)> {
         hidden.clone().map_err(|t| (t, 1))?;
         container_settings(&config).map_err(|e| (e.to_string(), 1))?;
-        lxcri::process::prepare(&config.process, filter(None), config.personality.as_ref())
+        lxcri::process::prepare(&config.process, filter, config.personality.as_ref())
             .map_err(|e| (e.to_string(), e.exit_code()))
-    });
+    })();
 
+    // Create waits for the listener before it hands it to the agent: without one, it must
+    // learn why now (other failures wait for start, which reports them).
+    if let (true, Err((text, _))) = (listener, &early) {
+        let _ = init_proto::send_message(sock.as_fd(), &InitMessage::Error(text.clone()), None);
+        return 1;
+    }
     if let Err(e) = init_proto::send_message(
         sock.as_fd(),
         &InitMessage::Ready,
@@ -146,49 +170,8 @@ fn run() -> i32 {
     drop(exec_path);
 
     let prepared = match early {
-        Some(Ok(p)) => p,
-        Some(Err((text, code))) => return fail(exec, &text, code),
-        None => {
-            // start listens on `notify.sock`; /.lxcri is detached by now, so the socket is
-            // reached through our fd of the directory.
-            let Some(dir) = dir else {
-                return fail(exec, "no runtime directory for notify.sock", 1);
-            };
-            let path = format!(
-                "/proc/self/fd/{}/{}",
-                dir.as_raw_fd(),
-                layout::NOTIFY_SOCKET
-            );
-            let notify = match UnixStream::connect(&path) {
-                Ok(s) => s,
-                Err(e) => {
-                    return fail(
-                        exec,
-                        &format!("connecting to {}: {e}", layout::NOTIFY_SOCKET),
-                        1,
-                    )
-                }
-            };
-            drop(dir);
-            if let Err(text) = hidden {
-                return fail(exec, &text, 1);
-            }
-            if let Err(e) = container_settings(&config) {
-                return fail(exec, &e.to_string(), 1);
-            }
-            let hand_over = move |fd: BorrowedFd<'_>| init_proto::send_fd(notify.as_fd(), fd);
-            // The closure lives until execve: leaked on purpose (this process ends in execve).
-            let hand_over: &'static dyn Fn(BorrowedFd<'_>) -> std::io::Result<()> =
-                Box::leak(Box::new(hand_over));
-            match lxcri::process::prepare(
-                &config.process,
-                filter(Some(hand_over)),
-                config.personality.as_ref(),
-            ) {
-                Ok(p) => p,
-                Err(e) => return fail(exec, &e.to_string(), e.exit_code()),
-            }
-        }
+        Ok(p) => p,
+        Err((text, code)) => return fail(exec, &text, code),
     };
     lxcri::fault::point("init:before-exec");
     if let Err(text) = hooks::run_all(

@@ -237,7 +237,7 @@ impl Runtime {
             placement: &placement,
             host: &spec::RealHost,
         };
-        let mut items = spec::translate(spec, &ctx)?;
+        let (mut items, hook_mounts) = spec::translate_all(spec, &ctx)?;
         // translate logs its items at debug level, one line each; this is the one item more.
         debug!(target: "lxcri::config", "lxc.log.level = {}", self.lxc_log_level);
         items.push(("lxc.log.level".into(), self.lxc_log_level.clone()));
@@ -362,12 +362,11 @@ impl Runtime {
                 .map(|m| m.into_iter().collect())
                 .unwrap_or_default(),
             hostname: spec::joined_uts_hostname(spec),
-            shared_binds: spec::shared_binds(spec, bundle),
+            mounts: hook_mounts,
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
             recursive_readonly: spec::recursive_readonly_mounts(spec),
             mount_flags: spec::late_mount_flags(spec, &cgroup_layout),
-            guard_dev_pts: spec::mounts_at(spec, "/dev/pts"),
             root_readonly: spec
                 .root()
                 .as_ref()
@@ -431,7 +430,10 @@ impl Runtime {
         steps.step("spawn-monitor");
         crate::fault::point("create:after-monitor");
 
-        let received = wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
+        let ReceivedInit {
+            received,
+            listener: seccomp_fd,
+        } = wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
         let init_pid = received
             .pid
             .ok_or_else(|| Error::Init("init sent no credentials".into()))?;
@@ -441,6 +443,24 @@ impl Runtime {
         debug!(init_pid, "init ready");
         steps.step("wait-init");
         crate::fault::point("create:after-ready");
+        // Init loaded its filter before it reported ready (it waits for start holding no more
+        // than the spec's privileges); the agent gets the listener now, as from runc's create.
+        match (&st.seccomp_listener, seccomp_fd) {
+            (Some(agent), Some(fd)) => {
+                let mut state = st.oci(Status::Creating);
+                state.pid = init_pid;
+                agent.send(fd.as_fd(), init_pid, &state).map_err(|e| {
+                    Error::Init(format!(
+                        "cannot hand the seccomp listener to {}: {e}",
+                        agent.path.display()
+                    ))
+                })?;
+            }
+            (Some(_), None) => {
+                return Err(Error::Init("init sent no seccomp listener".into()));
+            }
+            _ => {}
+        }
         write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
@@ -591,10 +611,6 @@ impl Runtime {
                 Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
                 _ => Error::io("cannot open start fifo", e),
             })?;
-        let notify = match &st.seccomp_listener {
-            Some(_) => Some(crate::seccomp_agent::NotifySocket::bind(&rd)?),
-            None => None,
-        };
         crate::fault::point("start:before-release");
         use std::io::Write;
         start_fifo
@@ -604,22 +620,6 @@ impl Runtime {
         steps.step("release-init");
         crate::fault::point("start:after-release");
 
-        if let (Some(sock), Some(agent)) = (&notify, &st.seccomp_listener) {
-            let deadline = Instant::now() + START_TIMEOUT;
-            let fd = sock.receive(init.pid, &[pidfd.as_fd(), exec_fifo.as_fd()], deadline)?;
-            if let Some(fd) = fd {
-                let state = st.oci(Status::Created);
-                if let Err(e) = agent.send(fd.as_fd(), init.pid, &state) {
-                    // The process must not run with syscalls that nobody will ever answer.
-                    let _ = pidfd.send(libc::SIGKILL);
-                    return Err(Error::Init(format!(
-                        "cannot hand the seccomp listener to {}: {e}",
-                        agent.path.display()
-                    )));
-                }
-            }
-        }
-        drop(notify);
         wait_for_exec(exec_fifo, &pidfd, START_TIMEOUT)?;
         crate::fault::point("start:after-exec");
         let _ = std::fs::remove_file(rd.private(layout::START_FIFO));
@@ -1300,7 +1300,7 @@ fn wait_for_init(
     monitor: &PidFd,
     timeout: Duration,
     rd: &RuntimeDir,
-) -> Result<init_proto::Received, Error> {
+) -> Result<ReceivedInit, Error> {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -1339,17 +1339,37 @@ fn wait_for_init(
     }
 }
 
-fn receive_init(stream: UnixStream, timeout: Duration) -> Result<init_proto::Received, Error> {
+fn receive_init(stream: UnixStream, timeout: Duration) -> Result<ReceivedInit, Error> {
     stream
         .set_nonblocking(false)
         .and_then(|_| stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))))
         .map_err(|e| Error::io("init.sock", e))?;
     let fd: OwnedFd = stream.into();
-    let received = init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
-    match &received.message {
-        InitMessage::Ready => Ok(received),
-        InitMessage::Error(msg) => Err(Error::Init(msg.clone())),
+    let mut listener = None;
+    loop {
+        let received =
+            init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
+        match &received.message {
+            InitMessage::Listener if listener.is_none() => {
+                listener = Some(
+                    received
+                        .fd
+                        .ok_or_else(|| Error::Init("init sent no seccomp listener fd".into()))?,
+                );
+            }
+            InitMessage::Listener => {
+                return Err(Error::Init("init sent a second seccomp listener".into()))
+            }
+            InitMessage::Ready => return Ok(ReceivedInit { received, listener }),
+            InitMessage::Error(msg) => return Err(Error::Init(msg.clone())),
+        }
     }
+}
+
+/// Init's `Ready` message, and the listener fd of its seccomp filter if it sent one before.
+struct ReceivedInit {
+    received: init_proto::Received,
+    listener: Option<OwnedFd>,
 }
 
 pub(crate) fn poll_timeout(d: Duration) -> PollTimeout {

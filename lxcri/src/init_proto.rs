@@ -53,9 +53,13 @@ pub struct InitConfig {
     pub preserve_fds: u32,
 }
 
-/// The message init sends once on `init.sock`.
+/// The messages init sends on `init.sock`: `Listener` first when the filter has one, then
+/// `Ready` or `Error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InitMessage {
+    /// The listener fd of the seccomp filter init has just loaded comes with this message, for
+    /// `create` to hand to the agent at `listenerPath`, as runc's create does.
+    Listener,
     /// Init is set up and waiting on the start fifo.
     Ready,
     /// Init could not set itself up; the text says why.

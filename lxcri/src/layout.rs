@@ -31,8 +31,6 @@ pub const SECCOMP_BPF: &str = "seccomp.bpf";
 pub const INIT_SOCKET: &str = "init.sock";
 pub const START_FIFO: &str = "start";
 pub const EXEC_FIFO: &str = "exec";
-/// Bound by `start` when the seccomp filter has a listener: init sends the listener fd here.
-pub const NOTIFY_SOCKET: &str = "notify.sock";
 
 pub const LXC_CONFIG: &str = "config";
 pub const STATE_FILE: &str = "state.json";

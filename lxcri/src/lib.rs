@@ -11,6 +11,7 @@ pub mod id;
 pub mod init_proto;
 pub mod layout;
 pub mod process;
+pub mod procmount;
 pub mod rootless;
 pub mod sealed;
 
@@ -39,13 +40,9 @@ pub mod ops;
 #[cfg(feature = "runtime")]
 pub mod pidns;
 #[cfg(feature = "runtime")]
-pub mod procmount;
-#[cfg(feature = "runtime")]
 pub mod rootfs;
 #[cfg(feature = "runtime")]
 pub mod seccomp;
-#[cfg(feature = "runtime")]
-pub mod seccomp_agent;
 #[cfg(feature = "runtime")]
 pub mod signal;
 #[cfg(feature = "runtime")]

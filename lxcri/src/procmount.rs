@@ -6,11 +6,7 @@
 //! inside the rootfs, so a symlink in the image (`myproc -> /proc`, `x -> /proc/sys`) does not
 //! get a mount past the check.
 
-use std::path::{Path, PathBuf};
-
-use oci_spec::runtime::Spec;
-
-use crate::error::Error;
+use std::path::Path;
 
 /// Files inside /proc that may be bind-mounted over (lxcfs and similar), as runc allows.
 const ALLOWED: &[&str] = &[
@@ -27,26 +23,18 @@ const ALLOWED: &[&str] = &[
 ];
 
 /// Refuse any mount of `spec` that lands on or inside the container's /proc and is not procfs.
-pub fn check(spec: &Spec, rootfs: &Path) -> Result<(), Error> {
+#[cfg(feature = "runtime")]
+pub fn check(spec: &oci_spec::runtime::Spec, rootfs: &Path) -> Result<(), crate::error::Error> {
     for m in spec.mounts().as_deref().unwrap_or_default() {
         let dest = Path::new("/").join(m.destination());
         let resolved = crate::rootfs::resolve_in_rootfs(rootfs, &dest)?;
-        let rel: PathBuf = resolved
+        let rel: std::path::PathBuf = resolved
             .components()
             .filter(|c| !matches!(c, std::path::Component::RootDir))
             .collect();
-        if !rel.starts_with("proc") {
-            continue;
-        }
         let typ = m.typ().as_deref().unwrap_or("");
-        let allowed = if rel == Path::new("proc") {
-            typ == "proc"
-        } else {
-            ALLOWED.iter().any(|a| rel == Path::new(a))
-                || m.source().as_deref().is_some_and(on_procfs)
-        };
-        if !allowed {
-            return Err(Error::Usage(format!(
+        if !allowed(&rel, typ, m.source().as_deref()) {
+            return Err(crate::error::Error::Usage(format!(
                 "mount {} ({}) cannot be mounted because it is inside /proc",
                 m.destination().display(),
                 if typ.is_empty() { "bind" } else { typ }
@@ -56,15 +44,30 @@ pub fn check(spec: &Spec, rootfs: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether a mount of type `typ` (`none` or empty for a bind) from `source` may land at `rel`,
+/// the resolved destination relative to the rootfs. Also asked by lxcri-hook at the moment it
+/// mounts, when `rel` is where the destination resolves through the mounts made before it.
+pub fn allowed(rel: &Path, typ: &str, source: Option<&Path>) -> bool {
+    if !rel.starts_with("proc") {
+        return true;
+    }
+    if rel == Path::new("proc") {
+        typ == "proc"
+    } else {
+        ALLOWED.iter().any(|a| rel == Path::new(a)) || source.is_some_and(on_procfs)
+    }
+}
+
 /// Whether a mount's source is a file of procfs (binding one /proc file over another is fine).
 fn on_procfs(source: &Path) -> bool {
     nix::sys::statfs::statfs(source)
         .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::PROC_SUPER_MAGIC)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "runtime"))]
 mod tests {
     use super::*;
+    use oci_spec::runtime::Spec;
     use std::os::unix::fs::symlink;
 
     fn spec_with(mounts: serde_json::Value) -> Spec {

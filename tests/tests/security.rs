@@ -274,9 +274,33 @@ fn runtime_executables_not_writable_through_proc_exe() {
 #[ignore = "make security-test runs the attacks, against lxcri and runc"]
 fn created_init_holds_only_the_spec_privileges() {
     let rt = Runtime::new();
-    for uid in [0, 1000] {
+    // The last case has a seccomp filter with a listener: its fd goes to the agent during
+    // create (runc), so init need not wait for start to load the filter with its privileges.
+    for (uid, listener) in [(0, false), (1000, false), (1000, true)] {
         let mut b = Bundle::new(&["sleep", "30"]);
         b.process()["user"] = json!({"uid": uid, "gid": uid});
+        let agent = listener.then(|| {
+            let dir = tempfile::tempdir().expect("agent dir");
+            let sock = dir.path().join("agent.sock");
+            let l = std::os::unix::net::UnixListener::bind(&sock).expect("bind agent");
+            l.set_nonblocking(true).expect("nonblocking");
+            b.linux()["seccomp"] = json!({"defaultAction": "SCMP_ACT_ALLOW",
+                "listenerPath": sock,
+                "syscalls": [{"names": ["acct"], "action": "SCMP_ACT_NOTIFY"}]});
+            // Takes the one connection and keeps it (with the listener fd) until joined.
+            let t = std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while Instant::now() < deadline {
+                    match l.accept() {
+                        Ok((c, _)) => return Some(c),
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+                None
+            });
+            (dir, t)
+        });
+        let what = if listener { " (seccomp listener)" } else { "" };
         let id = unique_id("sec-caps");
         rt.create(&b, &id).ok();
         let pid = b.pid();
@@ -290,13 +314,13 @@ fn created_init_holds_only_the_spec_privileges() {
             assert_eq!(
                 v & !want,
                 0,
-                "uid {uid}: {field} of the created init is {v:x}, more than the spec's {want:x}"
+                "uid {uid}{what}: {field} of the created init is {v:x}, more than the spec's {want:x}"
             );
         }
         let uids = status_field(&status, "Uid").expect("Uid");
         assert!(
             uids.split_whitespace().all(|u| u == uid.to_string()),
-            "uid {uid}: created init runs as {uids}"
+            "uid {uid}{what}: created init runs as {uids}"
         );
         let mut dirs = Vec::new();
         for e in fs::read_dir(format!("/proc/{pid}/fd"))
@@ -309,9 +333,15 @@ fn created_init_holds_only_the_spec_privileges() {
         }
         assert!(
             dirs.is_empty(),
-            "uid {uid}: the created init holds fds of directories: {dirs:?}"
+            "uid {uid}{what}: the created init holds fds of directories: {dirs:?}"
         );
         rt.delete_force(&id).ok();
+        if let Some((_dir, t)) = agent {
+            assert!(
+                t.join().expect("agent").is_some(),
+                "the agent never got the listener"
+            );
+        }
     }
 }
 
@@ -435,6 +465,87 @@ fn no_mount_over_proc_but_procfs() {
         assert!(!out.stderr.contains("panicked"), "{out}");
         assert_eq!(processes_mentioning(&id), vec![], "{out}");
     }
+}
+
+/// CVE-2024-45310 pattern: a volume's content chooses symlinks (absolute, and `..` climbing
+/// out) that later mounts' destinations go through. Each destination must resolve inside the
+/// container when its turn comes, so nothing is made at the host paths the links name: the
+/// container runs with the mounts inside its rootfs (as runc, which resolves inside), or create
+/// fails cleanly with nothing left behind. lxcri's translation used to resolve against the bare
+/// rootfs and liblxc created the missing directory or file through the link, on the host.
+#[test]
+#[ignore = "make security-test runs the attacks, against lxcri and runc"]
+fn mounts_through_symlinks_in_earlier_volumes_stay_inside() {
+    let rt = Runtime::new();
+    let (canary, _) = host_canary();
+    let c = canary.path().display().to_string();
+    let vol = tempfile::Builder::new()
+        .prefix("lxcri-sec-vol-")
+        .tempdir()
+        .expect("volume");
+    let up = "../".repeat(24);
+    symlink(format!("{c}/made-abs"), vol.path().join("abs")).expect("symlink");
+    symlink(format!("{up}{}/made-rel", &c[1..]), vol.path().join("rel")).expect("symlink");
+    symlink(format!("{c}/made-file"), vol.path().join("file")).expect("symlink");
+    let file_source = canary.path().join("file");
+    let mut b = Bundle::sh("cat /proc/self/mountinfo");
+    b.add_mount(json!({"destination": "/vol", "type": "bind",
+        "source": vol.path(), "options": ["rbind", "rw"]}));
+    // (destination, where it is inside the container once resolved there)
+    let through = [
+        ("/vol/abs/sub", format!("{c}/made-abs/sub")),
+        ("/vol/rel", format!("{c}/made-rel")),
+    ];
+    for (dest, _) in &through {
+        b.add_mount(json!({"destination": dest, "type": "tmpfs", "source": "tmpfs"}));
+    }
+    b.add_mount(json!({"destination": "/vol/file", "type": "bind",
+        "source": file_source, "options": ["bind", "ro"]}));
+    let id = unique_id("sec-vol");
+    let out = rt.create(&b, &id);
+    let made = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .expect("read canary dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        made(canary.path()),
+        ["file"],
+        "create made directories or files at host paths chosen by symlinks in a volume \
+         (CVE-2024-45310 pattern): {out}"
+    );
+    assert_eq!(
+        made(vol.path()),
+        ["abs", "file", "rel"],
+        "volume changed: {out}"
+    );
+    if out.success() {
+        rt.start(&id).ok();
+        rt.wait_status(&id, "stopped");
+        let mountinfo = b.stdout();
+        let mut wanted: Vec<String> = through.iter().map(|(_, at)| at.clone()).collect();
+        wanted.push(format!("{c}/made-file"));
+        for at in wanted {
+            assert!(
+                mountinfo
+                    .lines()
+                    .any(|l| l.split(' ').nth(4) == Some(at.as_str())),
+                "no mount at {at} inside the container: {mountinfo}"
+            );
+        }
+        rt.delete(&id).ok();
+    } else {
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        out.fails_with_one_line();
+        let _ = rt.delete_force(&id);
+        assert_eq!(processes_mentioning(&id), vec![], "{out}");
+        rt.assert_no_leftovers("failed create through volume symlinks");
+    }
+    assert_eq!(made(canary.path()), ["file"], "after the run");
 }
 
 /// A small xorshift generator: the delays only need to be spread, and the seed is printed so a

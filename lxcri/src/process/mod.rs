@@ -81,7 +81,8 @@ pub struct Prepared<'a> {
     program: PathBuf,
     argv: Vec<std::ffi::CString>,
     envp: Vec<std::ffi::CString>,
-    /// Loaded by [`Prepared::exec`]: set only when `noNewPrivileges` lets it go last.
+    /// Loaded by [`Prepared::exec`]: set only when `noNewPrivileges` lets it go last and it has
+    /// no listener to hand over.
     filter: Option<seccomp_load::Filter<'a>>,
 }
 
@@ -114,6 +115,10 @@ pub fn prepare<'a>(
         .map(caps::CapSets::from_spec)
         .transpose()?;
     let limits = rlimits::from_spec(process.rlimits().as_deref().unwrap_or_default());
+    // A listener must reach the agent while its receiver is still there (create's init.sock,
+    // exec's socketpair): such a filter is loaded here, at the end, as runc's init does before
+    // it waits for start, not by [`Prepared::exec`].
+    let hand_over_now = seccomp.as_ref().is_some_and(|s| s.hand_over.is_some());
     let filter = seccomp
         .map(|s| seccomp_load::Filter::new(s.bpf, s.flags, s.hand_over))
         .transpose()?;
@@ -186,6 +191,13 @@ pub fn prepare<'a>(
         })?;
         verify_cwd(&cwd)?;
     }
+    let filter = match filter {
+        Some(f) if hand_over_now => {
+            f.load_and_hand_over()?;
+            None
+        }
+        f => f,
+    };
     Ok(Prepared {
         program,
         argv,

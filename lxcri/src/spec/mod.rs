@@ -14,7 +14,6 @@ mod mounts;
 mod namespaces;
 mod process;
 mod resources;
-mod shared_binds;
 mod sysctl;
 #[cfg(test)]
 mod tests;
@@ -34,7 +33,6 @@ pub use mounts::{
     FilteredOption, MOUNT_OPTION_FILTER, SILENT_DROPS,
 };
 pub use namespaces::ns_proc_name;
-pub use shared_binds::shared_binds;
 
 /// liblxc config items in the order they must be applied.
 pub type LxcItems = Vec<(String, String)>;
@@ -208,6 +206,16 @@ pub fn resource_items(
 }
 
 pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
+    translate_all(spec, ctx).map(|(items, _)| items)
+}
+
+/// [`translate`], and the mounts lxcri-hook makes (`hook.json`), in order: the spec's, then the
+/// private dir and init.
+pub fn translate_all(
+    spec: &Spec,
+    ctx: &Context,
+) -> Result<(LxcItems, Vec<crate::hook_proto::HookMount>), SpecError> {
+    use crate::hook_proto::{HookMount, MountCreate};
     let mut items = Items::default();
     let rootfs = rootfs_path(spec, ctx.bundle)?;
     let ns = namespaces::Namespaces::from_spec(spec)?;
@@ -250,35 +258,57 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
                 CgroupPlacement::Own => None,
                 CgroupPlacement::Inherited(c) => Some(c),
             },
+            new_userns: ns.is_new(namespaces::NsKind::User),
         },
     )?;
-    // The spec's mounts, /dev and /dev/pts included, are made in the listed order as ordinary
-    // entries: liblxc's autodev would mount its own /dev before every entry, its devpts after
-    // all of them, and lxc.mount.auto its own /proc, /sys and cgroup layout. The device nodes
-    // autodev would create are lxcri-hook's (the mount hook), as runc creates them.
+    // The spec's mounts, /dev and /dev/pts included, are made by lxcri-hook in the listed order
+    // (see mounts.rs for why not as lxc.mount.entry): liblxc's autodev would mount its own /dev,
+    // its devpts after all of them, and lxc.mount.auto its own /proc, /sys and cgroup layout.
+    // The device nodes autodev would create are lxcri-hook's too, as runc creates them.
     items.push("lxc.autodev", "0");
     items.push("lxc.pty.max", "0");
     items.push("lxc.mount.auto", "");
-    for entry in mounts.entries {
-        items.push("lxc.mount.entry", entry);
-    }
+    // The one entry liblxc mounts: a placeholder for its fd of /dev, which the hook detaches
+    // (see DEV_SHADOW). `create=dir` makes only `dev` itself (mkdir follows no symlink in its
+    // last component); `optional` leaves an image whose /dev is a symlink to the hook's walk.
+    items.push(
+        "lxc.mount.entry",
+        format!(
+            "{} dev tmpfs nosuid,noexec,mode=0755,size=64k,create=dir,optional 0 0",
+            crate::hook_proto::DEV_SHADOW
+        ),
+    );
+    let mut hook_mounts = mounts.mounts;
     // The private dir and init come last so no spec mount can hide them.
-    items.push(
-        "lxc.mount.entry",
-        format!(
-            "{} {} none bind,ro,create=dir 0 0",
-            escape_fstab(&path_str(&ctx.rundir.private_dir())?),
-            escape_fstab(PRIVATE_DIR)
-        ),
-    );
-    items.push(
-        "lxc.mount.entry",
-        format!(
-            "{} {} none bind,ro 0 0",
-            escape_fstab(&path_str(ctx.init_binary)?),
-            escape_fstab(&format!("{PRIVATE_DIR}/{INIT}"))
-        ),
-    );
+    let bind_ro = |source: &Path, destination: String, create| -> Result<HookMount, SpecError> {
+        Ok(HookMount {
+            source: path_str(source)?,
+            destination,
+            fstype: "none".into(),
+            options: vec!["bind".into(), "ro".into()],
+            create,
+            peer: false,
+        })
+    };
+    hook_mounts.push(bind_ro(
+        &ctx.rundir.private_dir(),
+        format!("/{PRIVATE_DIR}"),
+        MountCreate::Dir,
+    )?);
+    hook_mounts.push(bind_ro(
+        ctx.init_binary,
+        format!("/{PRIVATE_DIR}/{INIT}"),
+        MountCreate::Nothing,
+    )?);
+    for m in &hook_mounts {
+        // A line break would end the fstab-like line a bug report shows; refused as for items.
+        if m.to_string().contains(['\n', '\r', '\0']) {
+            return Err(SpecError::LineBreakInValue {
+                key: format!("mount {}", m.destination),
+            });
+        }
+        tracing::debug!("mount = {m}");
+    }
 
     sysctl::validate(spec, &ns)?;
     process::translate(spec, &mut items)?;
@@ -312,7 +342,8 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
             reason: "must not contain whitespace".into(),
         });
     }
-    // After every mount entry, before pivot_root (autodev hooks only run with lxc.autodev = 1).
+    // After liblxc's mounts (the rootfs), before pivot_root (autodev hooks only run with
+    // lxc.autodev = 1).
     items.push("lxc.hook.mount", format!("{hook} mount"));
     // prestart and createRuntime hooks run in the runtime's namespaces once the container's
     // exist; liblxc's start-host hook is that moment. Only when there are any: it costs a
@@ -326,7 +357,7 @@ pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
         items.push("lxc.hook.start-host", format!("{hook} start-host"));
     }
 
-    items.finish()
+    Ok((items.finish()?, hook_mounts))
 }
 
 /// Without cgroups of its own a container cannot be limited: runc's rootless manager then fails

@@ -1,12 +1,16 @@
-//! The spec's `mounts` as `lxc.mount.entry` lines (fstab format, destination relative to the
-//! rootfs), every one of them in the listed order: `/dev` and `/dev/pts` too (liblxc's autodev
-//! and its own devpts are off), and the cgroup mount in runc's layout.
+//! The spec's `mounts` as the list lxcri-hook mounts ([`HookMount`]), every one of them in the
+//! listed order: `/dev` and `/dev/pts` too (liblxc's autodev and its own devpts are off), and the
+//! cgroup mount in runc's layout. Not `lxc.mount.entry`: liblxc resolves an entry's destination,
+//! and creates what is missing, by a path string against the bare rootfs, following symlinks a
+//! volume mounted by an earlier entry put there (the CVE-2024-45310 pattern); the hook resolves
+//! each destination inside the rootfs when its turn comes.
 
 use std::path::{Component, Path, PathBuf};
 
 use oci_spec::runtime::{Mount, Spec};
 
 use super::{path_str, Context, SpecError};
+use crate::hook_proto::{HookMount, MountCreate};
 
 /// What to do with a mount option liblxc would misread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,27 +66,14 @@ pub const SILENT_DROPS: &[&str] = &[
     "rnostrictatime",
 ];
 
-/// Escape a field of an fstab line the way liblxc's getmntent-based parser decodes it.
-pub fn escape_fstab(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            ' ' => out.push_str("\\040"),
-            '\t' => out.push_str("\\011"),
-            '\n' => out.push_str("\\012"),
-            '\\' => out.push_str("\\134"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::hook_proto::escape_fstab;
 
 #[derive(Debug, Default)]
 pub(crate) struct MountItems {
-    /// `lxc.mount.entry` values in spec order. With `lxc.autodev = 0` and `lxc.pty.max = 0`
-    /// liblxc mounts nothing of its own: `/dev`, `/dev/pts` and the cgroup filesystem are
-    /// ordinary entries in the place the spec lists them (config.md: "in the listed order").
-    pub(crate) entries: Vec<String>,
+    /// The mounts in spec order. With `lxc.autodev = 0` and `lxc.pty.max = 0` liblxc mounts
+    /// nothing of its own: `/dev`, `/dev/pts` and the cgroup filesystem are ordinary mounts in
+    /// the place the spec lists them (config.md: "in the listed order").
+    pub(crate) mounts: Vec<HookMount>,
 }
 
 /// Where the container's cgroups are, for the spec's cgroup mount.
@@ -92,6 +83,10 @@ pub(crate) struct CgroupTarget<'a> {
     /// The container gets a new cgroup namespace: a cgroup filesystem mounted inside it shows the
     /// container's cgroup as its root.
     pub(crate) new_ns: bool,
+    /// The container gets a new user namespace: its mount namespace cannot receive a mount
+    /// cloned in the runtime's, and the hook could not enter the runtime's namespace from it, so
+    /// `shared` binds stay slaves there.
+    pub(crate) new_userns: bool,
     /// The container stays in its creator's cgroups (a rootless caller without delegated
     /// cgroups): those, per hierarchy mount point, are what it sees instead of `dir`.
     pub(crate) inherited: Option<&'a crate::cgroup::CallerCgroups>,
@@ -131,6 +126,8 @@ fn translate_one(
     let spec_dest = m.destination();
     // runc accepts relative destinations as relative to the container's /.
     let abs_dest = Path::new("/").join(spec_dest);
+    // Resolved here only to refuse what is wrong whatever the volumes hold (a mount over the
+    // root, a symlink climbing out); lxcri-hook resolves it again when it mounts.
     let dest = ctx.host.resolve_in_rootfs(rootfs, &abs_dest)?;
     let dest = strip_root(&dest);
     if dest.as_os_str().is_empty() {
@@ -160,11 +157,13 @@ fn translate_one(
     let is_bind = typ == "bind" || raw_opts.iter().any(|o| o == "bind" || o == "rbind");
 
     if (typ == "cgroup" || typ == "cgroup2") && !is_bind {
-        return cgroup_entries(raw_opts, &dest, spec_dest, ctx, cgroup, out);
+        return cgroup_entries(raw_opts, spec_dest, ctx, cgroup, out);
     }
 
     let mut opts = filter_options(raw_opts, spec_dest);
-    let (source, fstype) = if is_bind {
+    let has = |o: &str| raw_opts.iter().any(|x| x == o);
+    let destination = path_str(&abs_dest)?;
+    let mount = if is_bind {
         let src = m
             .source()
             .as_ref()
@@ -178,12 +177,18 @@ fn translate_one(
         if !opts.iter().any(|o| o == "bind" || o == "rbind") {
             opts.insert(0, "bind".into());
         }
-        opts.push(if ctx.host.is_dir(&src) {
-            "create=dir".into()
-        } else {
-            "create=file".into()
-        });
-        (path_str(&src)?, "none".to_string())
+        HookMount {
+            create: if ctx.host.is_dir(&src) {
+                MountCreate::Dir
+            } else {
+                MountCreate::File
+            },
+            source: path_str(&src)?,
+            destination,
+            fstype: "none".into(),
+            options: opts,
+            peer: !cgroup.new_userns && (has("shared") || has("rshared")),
+        }
     } else {
         if typ.is_empty() {
             return Err(SpecError::InvalidValue {
@@ -192,20 +197,20 @@ fn translate_one(
                 reason: "has neither a type nor a bind option".into(),
             });
         }
-        let src = match m.source() {
+        let source = match m.source() {
             Some(s) if !s.as_os_str().is_empty() => path_str(s)?,
             _ => typ.to_string(),
         };
-        opts.push("create=dir".into());
-        (src, typ.to_string())
+        HookMount {
+            source,
+            destination,
+            fstype: typ.to_string(),
+            options: opts,
+            create: MountCreate::Dir,
+            peer: false,
+        }
     };
-    out.entries.push(format!(
-        "{} {} {} {} 0 0",
-        escape_fstab(&source),
-        escape_fstab(&path_str(&dest)?),
-        escape_fstab(&fstype),
-        escape_fstab(&opts.join(","))
-    ));
+    out.mounts.push(mount);
     Ok(())
 }
 
@@ -253,22 +258,22 @@ fn filter_options(opts: &[String], dest: &Path) -> Vec<String> {
 /// or in a new cgroup namespace a cgroup2 mount (whose root is the namespace's).
 fn cgroup_entries(
     raw_opts: &[String],
-    dest: &Path,
     spec_dest: &Path,
     ctx: &Context,
     cgroup: &CgroupTarget,
     out: &mut MountItems,
 ) -> Result<(), SpecError> {
-    let dest_s = path_str(dest)?;
+    let dest_s = path_str(&Path::new("/").join(spec_dest))?;
     let opts = filter_options(raw_opts, spec_dest);
     let mut push = |source: &str, dest: &str, fstype: &str, opts: &[String]| {
-        out.entries.push(format!(
-            "{} {} {} {} 0 0",
-            escape_fstab(source),
-            escape_fstab(dest),
-            escape_fstab(fstype),
-            escape_fstab(&opts.join(","))
-        ));
+        out.mounts.push(HookMount {
+            source: source.to_string(),
+            destination: dest.to_string(),
+            fstype: fstype.to_string(),
+            options: opts.to_vec(),
+            create: MountCreate::Dir,
+            peer: false,
+        });
     };
     let layout = ctx.cgroup;
     if layout.v1.is_empty() {
@@ -280,7 +285,6 @@ fn cgroup_entries(
             }
             _ => ("cgroup2".to_string(), "cgroup2"),
         };
-        o.push("create=dir".into());
         push(&source, &dest_s, fstype, &o);
         return Ok(());
     }
@@ -290,7 +294,7 @@ fn cgroup_entries(
         .filter(|o| *o != "ro" && *o != "rw")
         .cloned()
         .collect();
-    tmpfs.extend(["mode=755".to_string(), "create=dir".to_string()]);
+    tmpfs.push("mode=755".to_string());
     push("tmpfs", &dest_s, "tmpfs", &tmpfs);
     // One entry per hierarchy (cpu and cpuacct may share one), named by its mount point.
     let mut hierarchies: Vec<&Path> = layout.v1.values().map(PathBuf::as_path).collect();
@@ -306,7 +310,6 @@ fn cgroup_entries(
         // the namespace its root reads "/" either way.
         let mut o = opts.clone();
         o.insert(0, "bind".into());
-        o.push("create=dir".into());
         push(&path_str(&cgroup.dir_in(mp))?, &target, "none", &o);
     }
     Ok(())

@@ -142,9 +142,41 @@ fn run_on(
     translate(spec, &ctx)
 }
 
+/// The mounts lxcri-hook makes, shown as fstab lines.
+fn mount_lines(spec: &Spec, layout: &CgroupLayout) -> Vec<String> {
+    mounts_with(spec, layout)
+        .iter()
+        .map(|m| m.to_string())
+        .collect()
+}
+
+fn mounts_with(spec: &Spec, layout: &CgroupLayout) -> Vec<crate::hook_proto::HookMount> {
+    let id = ContainerId::new("c1").unwrap();
+    let rundir = RuntimeDir::new(Path::new("/run/lxcri"), &id);
+    let host = FakeHost {
+        dirs: [PathBuf::from("/host/dir"), PathBuf::from("/bundle/data")].into(),
+        lsm: false,
+    };
+    let ctx = Context {
+        id: &id,
+        bundle: Path::new("/bundle"),
+        rundir: &rundir,
+        init_binary: Path::new("/usr/libexec/lxcri/lxcri-init"),
+        hook_binary: Path::new("/usr/libexec/lxcri/lxcri-hook"),
+        cgroup: layout,
+        systemd_cgroup: false,
+        placement: &CgroupPlacement::Own,
+        host: &host,
+    };
+    translate_all(spec, &ctx).unwrap().1
+}
+
 /// Translation for a rootless caller without delegated cgroups, who is in `/user/u` of every
 /// hierarchy of `layout`.
-fn run_inherited(spec: &Spec, layout: &CgroupLayout) -> Result<LxcItems, SpecError> {
+fn run_inherited(
+    spec: &Spec,
+    layout: &CgroupLayout,
+) -> Result<(LxcItems, Vec<crate::hook_proto::HookMount>), SpecError> {
     let id = ContainerId::new("c1").unwrap();
     let rundir = RuntimeDir::new(Path::new("/run/user/1000/lxcri"), &id);
     let host = FakeHost {
@@ -168,22 +200,23 @@ fn run_inherited(spec: &Spec, layout: &CgroupLayout) -> Result<LxcItems, SpecErr
         placement: &CgroupPlacement::Inherited(caller),
         host: &host,
     };
-    translate(spec, &ctx)
+    translate_all(spec, &ctx)
 }
 
 #[test]
 fn rootless_without_delegation_stays_in_the_callers_cgroups() {
     let rootless = crate::default_spec::rootless_config(1000, 1000).unwrap();
     let s: Spec = serde_json::from_value(rootless.clone()).unwrap();
-    let items = run_inherited(&s, &hybrid()).unwrap();
+    let (items, mounts) = run_inherited(&s, &hybrid()).unwrap();
     // No cgroup of its own, no limits, no device rules; liblxc looks at our own cgroups only.
     assert_eq!(one(&items, "lxc.cgroup.relative"), "1");
     assert!(items.iter().all(|(k, _)| !k.starts_with("lxc.cgroup.dir")
         && !k.starts_with("lxc.cgroup.devices")
         && !k.starts_with("lxc.cgroup2.")));
     // /sys/fs/cgroup shows the caller's cgroups, as runc binds them.
-    let cg: Vec<&str> = values(&items, "lxc.mount.entry")
-        .into_iter()
+    let lines: Vec<String> = mounts.iter().map(|m| m.to_string()).collect();
+    let cg: Vec<&String> = lines
+        .iter()
         .filter(|e| e.contains("sys/fs/cgroup/"))
         .collect();
     assert!(!cg.is_empty());
@@ -194,9 +227,10 @@ fn rootless_without_delegation_stays_in_the_callers_cgroups() {
         );
     }
     // The caller's cgroup2 directory on a v2 host.
-    let v2_items = run_inherited(&s, &v2()).unwrap();
-    assert!(values(&v2_items, "lxc.mount.entry")
-        .contains(&"/sys/fs/cgroup/user/u sys/fs/cgroup none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0"));
+    let (_, v2_mounts) = run_inherited(&s, &v2()).unwrap();
+    let v2_lines: Vec<String> = v2_mounts.iter().map(|m| m.to_string()).collect();
+    assert!(v2_lines.iter().any(|l| l
+        == "/sys/fs/cgroup/user/u sys/fs/cgroup none bind,nosuid,noexec,nodev,relatime,ro,create=dir 0 0"), "{v2_lines:?}");
 
     // Device rules are ignored; a limit is refused with the file it would have written.
     let mut with_devices = rootless.clone();
@@ -483,7 +517,16 @@ fn default_mounts_translate() {
     }
     want.push("/run/lxcri/c1/.lxcri .lxcri none bind,ro,create=dir 0 0".into());
     want.push("/usr/libexec/lxcri/lxcri-init .lxcri/init none bind,ro 0 0".into());
-    assert_eq!(values(&items, "lxc.mount.entry"), want);
+    assert_eq!(
+        mount_lines(&spec(json!({"mounts": default_mounts()})), &hybrid()),
+        want
+    );
+    // None is left to liblxc, which would resolve destinations against the bare rootfs, but
+    // its placeholder /dev, which the hook detaches first.
+    assert_eq!(
+        values(&items, "lxc.mount.entry"),
+        ["lxcri-dev-shadow dev tmpfs nosuid,noexec,mode=0755,size=64k,create=dir,optional 0 0"]
+    );
     let s = spec(json!({"mounts": default_mounts()}));
     assert_eq!(
         late_mount_flags(&s, &hybrid()),
@@ -503,10 +546,9 @@ fn cgroup_mount_layouts() {
             "linux": {"namespaces": namespaces, "cgroupsPath": "/a/b"},
             "mounts": [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": opts}]
         }));
-        values(&run(&s, layout), "lxc.mount.entry")
+        mount_lines(&s, layout)
             .into_iter()
             .filter(|e| e.contains("sys/fs/cgroup"))
-            .map(str::to_string)
             .collect::<Vec<_>>()
     };
     // v2 without a cgroup namespace: the container's own cgroup2 directory.
@@ -552,8 +594,7 @@ fn bind_mounts() {
         {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosymfollow", "size=1m", "mode=1777"]},
         {"destination": "/x", "type": "ext4", "source": "/dev/sdb1", "options": ["noatime"]}
     ]}));
-    let items = run(&s, &v1());
-    let entries = values(&items, "lxc.mount.entry");
+    let entries = mount_lines(&s, &v1());
     assert_eq!(
         entries[..6],
         [
@@ -1072,12 +1113,49 @@ fn rro_and_propagation_lists_for_hook_and_init() {
             ("/b".into(), "shared".into())
         ]
     );
-    // liblxc still mounts the top of an rro mount read-only.
-    let items = run(&s, &hybrid());
-    let a = values(&items, "lxc.mount.entry")
+    // The hook mounts the top of an rro mount read-only, then all of it (recursive_readonly).
+    let a = mount_lines(&s, &hybrid())
         .into_iter()
         .find(|e| e.contains(" a "))
-        .expect("entry for /a")
-        .to_string();
+        .expect("entry for /a");
     assert!(a.contains(",ro") && !a.contains("rro"), "{a}");
+}
+
+#[test]
+fn shared_binds_are_peers() {
+    let s = spec(json!({"mounts": [
+        {"destination": "/a", "type": "bind", "source": "/host/a",
+         "options": ["rbind", "rshared", "ro", "nosuid"]},
+        {"destination": "/b", "type": "bind", "source": "/host/b", "options": ["rbind", "rslave"]},
+        {"destination": "/c", "type": "none", "source": "data", "options": ["bind", "shared"]},
+        {"destination": "/d", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]}
+    ]}));
+    let peers: Vec<String> = mounts_with(&s, &v1())
+        .into_iter()
+        .filter(|m| m.peer)
+        .map(|m| format!("{} {}", m.source, m.destination))
+        .collect();
+    assert_eq!(peers, ["/host/a /a", "/bundle/data /c"]);
+    // In a new user namespace the hook cannot clone in the runtime's namespace: slaves.
+    let s = spec(json!({
+        "linux": {"namespaces": [{"type": "mount"}, {"type": "uts"}, {"type": "user"}],
+            "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+            "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]},
+        "mounts": [{"destination": "/a", "type": "bind", "source": "/host/a",
+            "options": ["rbind", "rshared"]}]
+    }));
+    assert!(!mounts_with(&s, &v1()).iter().any(|m| m.peer));
+}
+
+#[test]
+fn destinations_are_left_for_the_hook_to_resolve() {
+    // The hook resolves each destination when it mounts, through the earlier mounts: it gets
+    // the spec's path (made absolute), not the one translation saw in the bare rootfs.
+    let s = spec(json!({"mounts": [
+        {"destination": "/vol", "type": "bind", "source": "/host/dir", "options": ["rbind"]},
+        {"destination": "vol/link/x", "type": "tmpfs", "source": "tmpfs"}
+    ]}));
+    let m = mounts_with(&s, &v1());
+    assert_eq!(m[0].destination, "/vol");
+    assert_eq!(m[1].destination, "/vol/link/x");
 }
