@@ -80,8 +80,12 @@ EOF
   if [ "$sd" = 1 ]; then
     # systemd knows the unit of a container of the systemd driver (runc: a transient scope).
     out=$(systemctl show -p ActiveState --value "vmtest-$id.scope" 2>&1)
-    if [ "$out" = active ]; then res "$n" "hand[$tag]: scope unit active" PASS "ActiveState=$out"
-    else res "$n" "hand[$tag]: scope unit active" SKIP "systemd has no unit for the cgroup (ActiveState=$out): made without D-Bus"; fi
+    check "$n" "hand[$tag]: scope unit active" active "$out"
+    # The unit holds the container's process, and liblxc's monitor is not left in it.
+    out=$(systemctl show -p ControlGroup --value "vmtest-$id.scope" 2>&1)
+    check "$n" "hand[$tag]: scope unit's cgroup" "$want" "$out"
+    out=$(cat "/sys/fs/cgroup$want/cgroup.procs" 2>&1 | tr '\n' ' ')
+    check "$n" "hand[$tag]: only init in the unit" "$pid " "$out"
   fi
   out=$(cat "/proc/$pid/attr/current" 2>&1)
   if [ -n "$profile" ]; then

@@ -13,7 +13,7 @@ mod linux_fields;
 mod mounts;
 mod namespaces;
 mod process;
-mod resources;
+pub(crate) mod resources;
 mod shared_binds;
 mod sysctl;
 #[cfg(test)]
