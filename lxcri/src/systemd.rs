@@ -117,25 +117,37 @@ impl Systemd {
         Ok(Some(String::try_from(v)?))
     }
 
-    /// Wait until the unit's state satisfies `done`, polling: the job is short, and a
-    /// JobRemoved subscription would need a thread to bound the wait.
-    fn wait_state(&self, unit: &str, done: impl Fn(Option<&str>) -> bool) -> Result<String, Error> {
+    /// Wait until systemd has finished the job `job` (its object is gone), polling: the job is
+    /// short, and a JobRemoved subscription would need a thread to bound the wait. The unit's
+    /// state is only meaningful afterwards (a queued start still reads `inactive`).
+    fn wait_job(&self, unit: &str, job: &OwnedObjectPath) -> Result<(), Error> {
         let deadline = Instant::now() + JOB_TIMEOUT;
         loop {
-            let st = self
-                .active_state(unit)
-                .map_err(|e| dbus_err(&format!("state of {unit}"), e))?;
-            if done(st.as_deref()) {
-                return Ok(st.unwrap_or_else(|| "gone".into()));
+            let reply = self.conn.call_method(
+                Some(DEST),
+                job,
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &("org.freedesktop.systemd1.Job", "State"),
+            );
+            match reply {
+                Ok(_) => {}
+                // systemd answers UnknownObject for a job that has finished.
+                Err(zbus::Error::MethodError(..)) => return Ok(()),
+                Err(e) => return Err(dbus_err(&format!("job of {unit}"), e)),
             }
             if Instant::now() >= deadline {
                 return Err(Error::Usage(format!(
-                    "systemd: {unit} is still {} after {JOB_TIMEOUT:?}",
-                    st.as_deref().unwrap_or("unknown")
+                    "systemd: the job for {unit} did not finish within {JOB_TIMEOUT:?}"
                 )));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    fn state_of(&self, unit: &str) -> Result<Option<String>, Error> {
+        self.active_state(unit)
+            .map_err(|e| dbus_err(&format!("state of {unit}"), e))
     }
 
     /// Start the transient scope `unit` in `slice` holding `pid`, with the resources systemd
@@ -170,22 +182,28 @@ impl Systemd {
         }
         let aux: Vec<(&str, Vec<(&str, Value)>)> = Vec::new();
         let body = (unit, "replace", &props, &aux);
-        match self.manager("StartTransientUnit", &body) {
-            Ok(_) => {}
+        let reply = match self.manager("StartTransientUnit", &body) {
+            Ok(m) => m,
             Err(e) if is_error(&e, "org.freedesktop.systemd1.UnitExists") => {
                 // A unit of that name left failed by an earlier container: runc resets it and
                 // tries once more. An active one is someone else's and the retry fails.
                 let _ = self.manager("ResetFailedUnit", &(unit,));
                 self.manager("StartTransientUnit", &body)
-                    .map_err(|e| dbus_err(&format!("starting {unit}"), e))?;
+                    .map_err(|e| dbus_err(&format!("starting {unit}"), e))?
             }
             Err(e) => return Err(dbus_err(&format!("starting {unit}"), e)),
-        }
-        let st = self.wait_state(unit, |s| {
-            matches!(s, Some("active") | Some("failed") | Some("inactive"))
-        })?;
-        if st != "active" {
-            return Err(Error::Usage(format!("systemd: {unit} is {st}, not active")));
+        };
+        let job: OwnedObjectPath = reply
+            .body()
+            .deserialize()
+            .map_err(|e| dbus_err(&format!("starting {unit}"), e))?;
+        self.wait_job(unit, &job)?;
+        let st = self.state_of(unit)?;
+        if st.as_deref() != Some("active") {
+            return Err(Error::Usage(format!(
+                "systemd: {unit} is {}, not active",
+                st.as_deref().unwrap_or("gone")
+            )));
         }
         debug!(unit, slice, pid, "scope unit active");
         Ok(())
@@ -194,14 +212,21 @@ impl Systemd {
     /// Stop the unit and forget it (a failed unit stays listed until reset). A unit that is
     /// already gone is fine: systemd stops a scope by itself when its last process exits.
     pub fn stop_unit(&self, unit: &str) -> Result<(), Error> {
-        match self.manager("StopUnit", &(unit, "replace")) {
-            Ok(_) => {}
+        let reply = match self.manager("StopUnit", &(unit, "replace")) {
+            Ok(m) => m,
             Err(e) if is_error(&e, "org.freedesktop.systemd1.NoSuchUnit") => return Ok(()),
             Err(e) => return Err(dbus_err(&format!("stopping {unit}"), e)),
+        };
+        let job: OwnedObjectPath = reply
+            .body()
+            .deserialize()
+            .map_err(|e| dbus_err(&format!("stopping {unit}"), e))?;
+        self.wait_job(unit, &job)?;
+        if let Some(st) = self.state_of(unit)? {
+            if st != "inactive" && st != "failed" {
+                return Err(Error::Usage(format!("systemd: {unit} is {st} after stop")));
+            }
         }
-        self.wait_state(unit, |s| {
-            matches!(s, None | Some("inactive") | Some("failed"))
-        })?;
         let _ = self.manager("ResetFailedUnit", &(unit,));
         debug!(unit, "scope unit stopped");
         Ok(())
