@@ -265,6 +265,7 @@ impl Runtime {
             monitor: pending.child.take(),
             init: None,
             pid_file: None,
+            systemd_unit: None,
             armed: true,
         };
         crate::fault::point("create:after-rundir");
@@ -295,6 +296,7 @@ impl Runtime {
             poststart: hooks.poststart().clone().unwrap_or_default(),
             poststop: hooks.poststop().clone().unwrap_or_default(),
             seccomp_listener,
+            systemd_unit: None,
         };
         st.save(&rd.state_file())?;
         crate::fault::point("create:after-state");
@@ -462,6 +464,11 @@ impl Runtime {
             _ => {}
         }
         write_hybrid_cgroup2(spec, &cgroup_layout, st.cgroups.as_ref())?;
+        if self.systemd_cgroup {
+            self.start_scope(spec, &cgroup_layout, &cgroup_dir, init_pid, &mut st, rd)?;
+            cleanup.systemd_unit = st.systemd_unit.clone();
+            steps.step("systemd-scope");
+        }
 
         if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
             send_console(sock, master.as_fd())?;
@@ -571,6 +578,41 @@ impl Runtime {
             pid,
             pidfd,
         })
+    }
+
+    /// The systemd cgroup driver (systemd.rs): the cgroup liblxc made becomes a transient scope
+    /// unit holding init, when systemd runs here; else it stays as liblxc made it.
+    fn start_scope(
+        &self,
+        spec: &oci_spec::runtime::Spec,
+        layout: &CgroupLayout,
+        cgroup_dir: &str,
+        init_pid: i32,
+        st: &mut State,
+        rd: &RuntimeDir,
+    ) -> Result<(), Error> {
+        let Some((unit, slice)) = crate::systemd::unit_for_dir(cgroup_dir) else {
+            debug!("cgroup {cgroup_dir} names no scope: no unit asked for");
+            return Ok(());
+        };
+        let Some(sd) = crate::systemd::Systemd::connect() else {
+            return Ok(());
+        };
+        // Recorded first: a create that dies from here on leaves a unit for delete to stop.
+        st.systemd_unit = Some(unit.clone());
+        st.save(&rd.state_file())?;
+        let resources = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+        let started = sd.start_scope(&unit, &slice, init_pid, resources, layout);
+        if let Err(e) = started {
+            // Not left for Cleanup alone: it only knows the unit once this returns Ok.
+            let _ = sd.stop_unit(&unit);
+            return Err(e);
+        }
+        // systemd wrote the unit's limits into the cgroup: the spec's go back on top.
+        if let (Some(r), Some(cg)) = (resources, st.cgroups.as_ref()) {
+            crate::update::write_resources(r, layout, cg)?;
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------------- start
@@ -777,6 +819,11 @@ impl Runtime {
             }
         }
         crate::fault::point("delete:after-kill");
+        if let Some(unit) = st.as_ref().and_then(|s| s.systemd_unit.as_deref()) {
+            // systemd removes the scope's cgroup with the unit; what remains is removed below.
+            crate::systemd::stop_if_reachable(unit);
+            steps.step("stop-unit");
+        }
         if let Some(cg) = &cgroups {
             cg.remove()?;
         }
@@ -1211,6 +1258,8 @@ struct Cleanup {
     /// Written by this create: a create that fails after it (the state cannot be saved) must
     /// not leave a pid file naming a killed process.
     pid_file: Option<PathBuf>,
+    /// The scope unit started for the container, stopped before its cgroup is removed.
+    systemd_unit: Option<String>,
     armed: bool,
 }
 
@@ -1236,6 +1285,9 @@ impl Drop for Cleanup {
         if let Some(mut m) = self.monitor.take() {
             let _ = m.kill();
             let _ = m.wait();
+        }
+        if let Some(unit) = &self.systemd_unit {
+            crate::systemd::stop_if_reachable(unit);
         }
         if let Some(Err(e)) = cg.map(|c| c.remove()) {
             warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);

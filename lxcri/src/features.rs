@@ -324,9 +324,8 @@ pub fn features(extra_annotations: &[(&str, String)]) -> Features {
                 // controller's rdma.max on both.
                 v1: true,
                 v2: true,
-                // --systemd-cgroup only changes how cgroupsPath is read: lxcri never asks
-                // systemd for a scope.
-                systemd: false,
+                // --systemd-cgroup: a transient scope unit where systemd runs (systemd.rs).
+                systemd: true,
                 systemd_user: false,
                 rdma: true,
             },

@@ -50,6 +50,8 @@ pub mod spec;
 #[cfg(feature = "runtime")]
 pub mod state;
 #[cfg(feature = "runtime")]
+pub mod systemd;
+#[cfg(feature = "runtime")]
 pub mod time;
 #[cfg(feature = "runtime")]
 pub mod update;

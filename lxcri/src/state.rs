@@ -160,6 +160,10 @@ pub struct State {
     /// Where start and exec send the listener fd of a seccomp filter with SCMP_ACT_NOTIFY.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seccomp_listener: Option<crate::seccomp::Listener>,
+    /// The transient scope unit systemd holds the container in (`--systemd-cgroup` on a host
+    /// with systemd); stopped by delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub systemd_unit: Option<String>,
 }
 
 /// The OCI state document (runtime.md "State"), what `lxcri state` prints and hooks read.
@@ -323,6 +327,7 @@ mod tests {
             poststart: vec![],
             poststop: vec![],
             seccomp_listener: None,
+            systemd_unit: None,
         }
     }
 

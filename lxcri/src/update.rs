@@ -170,6 +170,18 @@ fn write_one((path, value): &Write) -> Result<(), Error> {
     std::fs::write(path, value).map_err(err)
 }
 
+/// Write all of `resources` into the container's cgroups (after systemd wrote a new scope's
+/// own limits over them).
+pub(crate) fn write_resources(
+    resources: &oci_spec::runtime::LinuxResources,
+    layout: &CgroupLayout,
+    cg: &CgroupPaths,
+) -> Result<(), Error> {
+    let v = serde_json::to_value(resources)
+        .map_err(|e| Error::Usage(format!("cannot encode resources: {e}")))?;
+    write_all(&files_for(&v, layout, cg)?)
+}
+
 /// The resources now in force: the last update's, else the bundle's.
 fn current_resources(rd: &RuntimeDir, st: &State) -> Value {
     let stored = std::fs::read(rd.dir().join(RESOURCES_FILE))

@@ -60,6 +60,8 @@ c = json.load(open(p))
 c["linux"]["cgroupsPath"] = cg
 if profile:
     c["process"]["apparmorProfile"] = profile
+    # Limits that systemd would overwrite with the unit's own were they not unit properties.
+    c["linux"]["resources"] = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}
 json.dump(c, open(p, "w"))
 EOF
   local out
@@ -80,8 +82,16 @@ EOF
   if [ "$sd" = 1 ]; then
     # systemd knows the unit of a container of the systemd driver (runc: a transient scope).
     out=$(systemctl show -p ActiveState --value "vmtest-$id.scope" 2>&1)
-    if [ "$out" = active ]; then res "$n" "hand[$tag]: scope unit active" PASS "ActiveState=$out"
-    else res "$n" "hand[$tag]: scope unit active" SKIP "systemd has no unit for the cgroup (ActiveState=$out): made without D-Bus"; fi
+    check "$n" "hand[$tag]: scope unit active" active "$out"
+    # The unit holds the container's process, and liblxc's monitor is not left in it.
+    out=$(systemctl show -p ControlGroup --value "vmtest-$id.scope" 2>&1)
+    check "$n" "hand[$tag]: scope unit's cgroup" "$want" "$out"
+    out=$(cat "/sys/fs/cgroup$want/cgroup.procs" 2>&1 | tr '\n' ' ')
+    check "$n" "hand[$tag]: only init in the unit" "$pid " "$out"
+    out=$(cat "/sys/fs/cgroup$want/memory.max" "/sys/fs/cgroup$want/pids.max" 2>&1 | tr '\n' ' ')
+    check "$n" "hand[$tag]: memory and pids limits in force" "67108864 50 " "$out"
+    out=$(systemctl show -p MemoryMax -p TasksMax "vmtest-$id.scope" 2>&1 | sort | tr '\n' ' ')
+    check "$n" "hand[$tag]: limits are the unit's properties" "MemoryMax=67108864 TasksMax=50 " "$out"
   fi
   out=$(cat "/proc/$pid/attr/current" 2>&1)
   if [ -n "$profile" ]; then
@@ -128,6 +138,11 @@ podman_scenarios() {
   id=$(pm "${g[@]}" --runtime "$n" run -d "$img" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' 2>&1)
   if [ $? -ne 0 ]; then res "$n" "$t: run -d" FAIL "$id"; return; fi
   res "$n" "$t: run -d" PASS ""
+  if [ "$mgr" = systemd ]; then
+    # podman's cgroupsPath is machine.slice:libpod:<id>: the runtime's transient scope.
+    out=$(systemctl show -p ActiveState --value "libpod-$id.scope" 2>&1)
+    check "$n" "$t: scope unit libpod-<id>.scope active" active "$out"
+  fi
   out=$(pm exec "$id" sh -c 'echo inside' 2>&1)
   check "$n" "$t: exec output" inside "$out"
   pm exec "$id" sh -c 'exit 5' >/dev/null 2>&1

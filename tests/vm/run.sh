@@ -9,9 +9,8 @@
 # boots it with every guest write discarded at stop, pushes build/bin, build/libexec and the
 # guest script, and runs tests/vm/guest.sh there for lxcri and runc in the same run. Prints one
 # PASS/FAIL/SKIP table row per scenario for both runtimes and the counts; fails when lxcri fails a
-# scenario that runc passes, or when the guest did not report. A scenario lxcri skips (the one
-# that needs the transient scope unit it does not make yet) is printed with its reason and not
-# counted as passed. The VM is stopped whatever happens.
+# scenario that runc passes, or when the guest did not report. A skipped scenario is printed
+# with its reason and not counted as passed. The VM is stopped whatever happens.
 # Without ../shared/vm it prints one line saying the suite was not run and exits 0.
 set -uo pipefail
 

@@ -13,7 +13,7 @@ mod linux_fields;
 mod mounts;
 mod namespaces;
 mod process;
-mod resources;
+pub(crate) mod resources;
 mod sysctl;
 #[cfg(test)]
 mod tests;

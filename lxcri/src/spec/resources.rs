@@ -230,7 +230,7 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
 }
 
 /// runc's mapping of cpu.shares (2..262144) onto cpu.weight (1..10000).
-fn shares_to_weight(shares: u64) -> u64 {
+pub(crate) fn shares_to_weight(shares: u64) -> u64 {
     1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142
 }
 
@@ -320,7 +320,7 @@ fn cpu(w: &mut Writer, c: &LinuxCpu) -> Result<(), SpecError> {
 }
 
 /// runc's mapping of blkio.weight (10..1000) onto io.weight (1..10000).
-fn blkio_to_io_weight(weight: u16) -> u64 {
+pub(crate) fn blkio_to_io_weight(weight: u16) -> u64 {
     let w = u64::from(weight.clamp(10, 1000));
     1 + (w - 10) * 9999 / 990
 }
