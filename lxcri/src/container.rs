@@ -193,10 +193,10 @@ impl Runtime {
             })
         };
         let start_copy = sealed(&start_bin, c"lxcri-start")?;
-        // The hook's copy is filled and sealed after the monitor is spawned (below), while the
-        // monitor execs; nothing runs it before the go byte.
-        let hook_copy = crate::sealed::create(c"lxcri-hook")
-            .map_err(|e| Error::io("cannot make a memfd for lxcri-hook", e))?;
+        // Filled and sealed before the monitor is spawned: sealing while the monitor forked
+        // and exec'd beside it failed with EBUSY in a CI run (pages of the fresh copy still
+        // referenced when F_SEAL_WRITE looked at them).
+        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
         // Above the fds the caller passes on to the container; close-on-exec until the monitor is
         // spawned.
         let hook_fd = nix::fcntl::fcntl(
@@ -212,12 +212,6 @@ impl Runtime {
         let mut pending = self.spawn_monitor(id, rd, opts, &start_copy, &start_bin, hook_fd)?;
         drop(start_copy);
         let monitor_pid = pending.pid;
-        crate::sealed::fill(&hook_copy, &hook_bin).map_err(|e| {
-            Error::io(
-                format!("cannot make a sealed copy of {}", hook_bin.display()),
-                e,
-            )
-        })?;
         drop(hook_copy);
         let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
         let placement = cgroup_placement(&cgroup_layout)?;

@@ -45,9 +45,7 @@ pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
 }
 
 /// An empty executable memfd, close-on-exec, that [`fill`] makes the sealed copy of a file.
-/// Apart so that a process can inherit it before its bytes are in (create spawns the monitor
-/// while the hook's copy is being written; nothing runs it before it is sealed).
-pub fn create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
+fn create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     let base = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
     let fd = match memfd_create(name, base | MFdFlags::from_bits_retain(MFD_EXEC)) {
         Err(Errno::EINVAL) => memfd_create(name, base),
@@ -57,12 +55,23 @@ pub fn create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
 }
 
 /// Writes the bytes of `path` into `fd` (from [`create`]) and seals it against any change.
-pub fn fill(fd: &OwnedFd, path: &Path) -> std::io::Result<()> {
+fn fill(fd: &OwnedFd, path: &Path) -> std::io::Result<()> {
     let mut copy = std::fs::File::from(fd.try_clone()?);
     let mut src = std::fs::File::open(path)?;
     std::io::copy(&mut src, &mut copy)?;
-    fcntl(&copy, FcntlArg::F_ADD_SEALS(seals()))?;
-    Ok(())
+    // F_SEAL_WRITE fails with EBUSY while a page of the copy still has a reference the kernel
+    // cannot account for (it waits a little itself first); such references are transient, so
+    // try again for a bounded time rather than fail the create.
+    let mut tries = 0;
+    loop {
+        match fcntl(&copy, FcntlArg::F_ADD_SEALS(seals())) {
+            Err(Errno::EBUSY) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            r => return r.map(drop).map_err(Into::into),
+        }
+    }
 }
 
 /// Return if we already run from a sealed copy; otherwise re-exec ourselves, with the same
