@@ -39,24 +39,12 @@ pub fn is_sealed(fd: impl AsFd) -> bool {
 /// A sealed, executable memfd holding the bytes of `path`, close-on-exec. `name` shows in
 /// `/proc/<pid>/exe` as `/memfd:<name> (deleted)`.
 pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
-    let fd = create(name)?;
-    fill(&fd, path)?;
-    Ok(fd)
-}
-
-/// An empty executable memfd, close-on-exec, that [`fill`] makes the sealed copy of a file.
-fn create(name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     let base = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
     let fd = match memfd_create(name, base | MFdFlags::from_bits_retain(MFD_EXEC)) {
         Err(Errno::EINVAL) => memfd_create(name, base),
         r => r,
     }?;
-    Ok(fd)
-}
-
-/// Writes the bytes of `path` into `fd` (from [`create`]) and seals it against any change.
-fn fill(fd: &OwnedFd, path: &Path) -> std::io::Result<()> {
-    let mut copy = std::fs::File::from(fd.try_clone()?);
+    let mut copy = std::fs::File::from(fd);
     let mut src = std::fs::File::open(path)?;
     std::io::copy(&mut src, &mut copy)?;
     // F_SEAL_WRITE fails with EBUSY while a page of the copy still has a reference the kernel
@@ -69,7 +57,7 @@ fn fill(fd: &OwnedFd, path: &Path) -> std::io::Result<()> {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
-            r => return r.map(drop).map_err(Into::into),
+            r => return r.map(|_| OwnedFd::from(copy)).map_err(Into::into),
         }
     }
 }
