@@ -11,9 +11,8 @@
 //!    process and execs it. On failure it writes the reason to `exec` and exits 1; on success
 //!    execve closes the fifo and start sees EOF with no data.
 
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 
-use nix::sys::socket::{self, ControlMessage, ControlMessageOwned, MsgFlags, UnixCredentials};
 use serde::{Deserialize, Serialize};
 
 /// Everything lxcri-init needs, written by create to `init.json`.
@@ -75,68 +74,20 @@ pub fn send_message(
     fd: Option<BorrowedFd<'_>>,
 ) -> std::io::Result<()> {
     let body = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
-    let iov = [std::io::IoSlice::new(&body)];
-    let fds: Vec<RawFd> = fd.iter().map(|f| f.as_raw_fd()).collect();
-    let cmsgs: Vec<ControlMessage<'_>> = if fds.is_empty() {
-        vec![]
-    } else {
-        vec![ControlMessage::ScmRights(&fds)]
-    };
-    socket::sendmsg::<()>(sock.as_raw_fd(), &iov, &cmsgs, MsgFlags::MSG_NOSIGNAL, None)?;
-    Ok(())
+    crate::sys::scm::send(sock, &body, fd)
 }
 
 /// Send a bare fd (the seccomp listener) with a one-byte body.
 pub fn send_fd(sock: BorrowedFd<'_>, fd: BorrowedFd<'_>) -> std::io::Result<()> {
-    let fds = [fd.as_raw_fd()];
-    socket::sendmsg::<()>(
-        sock.as_raw_fd(),
-        &[std::io::IoSlice::new(b"f")],
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    )?;
-    Ok(())
+    crate::sys::scm::send(sock, b"f", Some(fd))
 }
 
 /// Receive one fd sent by [`send_fd`].
 pub fn recv_fd(sock: BorrowedFd<'_>) -> std::io::Result<OwnedFd> {
     let mut buf = [0u8; 16];
-    let (_, _, fd) = recv_raw(sock, &mut buf)?;
-    fd.ok_or_else(|| std::io::Error::other("no fd came with the message"))
-}
-
-/// One recvmsg: the bytes read, the sender's pid if credentials came (SO_PASSCRED), and the first
-/// fd that came with it (any further ones are closed).
-fn recv_raw(
-    sock: BorrowedFd<'_>,
-    buf: &mut [u8],
-) -> std::io::Result<(usize, Option<i32>, Option<OwnedFd>)> {
-    use std::os::fd::FromRawFd;
-    let mut cmsg = nix::cmsg_space!(UnixCredentials, [RawFd; 2]);
-    let mut iov = [std::io::IoSliceMut::new(buf)];
-    let r = socket::recvmsg::<()>(
-        sock.as_raw_fd(),
-        &mut iov,
-        Some(&mut cmsg),
-        MsgFlags::MSG_CMSG_CLOEXEC,
-    )?;
-    let mut pid = None;
-    let mut fd = None;
-    for c in r.cmsgs()? {
-        match c {
-            ControlMessageOwned::ScmCredentials(cred) => pid = Some(cred.pid()),
-            ControlMessageOwned::ScmRights(fds) => {
-                for raw in fds {
-                    // SAFETY: the kernel just installed this fd in our table; we own it.
-                    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-                    fd.get_or_insert(owned);
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok((r.bytes, pid, fd))
+    crate::sys::scm::recv(sock, &mut buf)?
+        .fd
+        .ok_or_else(|| std::io::Error::other("no fd came with the message"))
 }
 
 /// What create received: the message, the sender's pid as the kernel saw it, and an fd if one came.
@@ -150,7 +101,7 @@ pub struct Received {
 /// Receive one message from an accepted socket of a listener that has SO_PASSCRED set.
 pub fn recv_message(sock: BorrowedFd<'_>) -> std::io::Result<Received> {
     let mut buf = vec![0u8; MAX_MSG];
-    let (n, pid, fd) = recv_raw(sock, &mut buf)?;
+    let crate::sys::scm::Received { len: n, pid, fd } = crate::sys::scm::recv(sock, &mut buf)?;
     if n == 0 {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,

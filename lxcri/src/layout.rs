@@ -41,6 +41,12 @@ pub const INIT_BIN: &str = "lxcri-init";
 pub const START_BIN: &str = "lxcri-start";
 pub const HOOK_BIN: &str = "lxcri-hook";
 
+/// The cgroup (relative to each hierarchy's root) of liblxc's monitor while it builds the
+/// container: named here once, for translation (`lxc.cgroup.dir.monitor`) and for the removal.
+pub fn monitor_cgroup_dir(id: &ContainerId) -> String {
+    format!("lxcri.monitor/{id}")
+}
+
 /// Paths of one container's runtime directory on the host.
 #[derive(Debug, Clone)]
 pub struct RuntimeDir {

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lxcri::config::{self, Config, ConfigFile, Flags};
-use lxcri::container::{CreateOptions, Runtime};
 use lxcri::id::ContainerId;
 use lxcri::logging::{self, LogFormat};
+use lxcri::plan::CreateOptions;
+use lxcri::runtime::Runtime;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -672,7 +673,7 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
                 let ev = rt.stats_event(&i)?;
                 writeln!(out, "{}", serde_json::to_string(&ev)?)?;
             } else {
-                let every = lxcri::events::parse_interval(&interval)?;
+                let every = lxcri::commands::events::parse_interval(&interval)?;
                 drop(out);
                 rt.events(&i, every, &mut std::io::stdout())?;
             }
@@ -696,7 +697,7 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
             if !lxc.starts_with("unknown") {
                 extra.push(("org.linuxcontainers.lxc.version", lxc));
             }
-            let f = lxcri::features::features(&extra);
+            let f = lxcri::commands::features::features(&extra);
             writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
         }
     }
@@ -766,7 +767,7 @@ fn spec_rootless(flag: Option<&str>) -> bool {
 }
 
 fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
-    let opts = lxcri::exec::ExecOptions {
+    let opts = lxcri::commands::exec::ExecOptions {
         process_file: a.process,
         args: a.command,
         tty: a.tty,

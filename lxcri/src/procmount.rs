@@ -27,7 +27,7 @@ const ALLOWED: &[&str] = &[
 pub fn check(spec: &oci_spec::runtime::Spec, rootfs: &Path) -> Result<(), crate::error::Error> {
     for m in spec.mounts().as_deref().unwrap_or_default() {
         let dest = Path::new("/").join(m.destination());
-        let resolved = crate::rootfs::resolve_in_rootfs(rootfs, &dest)?;
+        let resolved = crate::spec::rootfs::resolve_in_rootfs(rootfs, &dest)?;
         let rel: std::path::PathBuf = resolved
             .components()
             .filter(|c| !matches!(c, std::path::Component::RootDir))

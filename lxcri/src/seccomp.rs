@@ -82,7 +82,7 @@ pub struct Listener {
 
 /// The message a seccomp agent receives on `listenerPath` (runtime-spec "containerProcessState").
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct ProcessState<'a> {
+pub struct ProcessState<'a, S: serde::Serialize> {
     #[serde(rename = "ociVersion")]
     pub oci_version: &'a str,
     /// Names of the fds sent with the message, in order.
@@ -90,7 +90,9 @@ pub struct ProcessState<'a> {
     /// The host pid of the process that loaded the filter.
     pub pid: i32,
     pub metadata: &'a str,
-    pub state: &'a crate::state::OciState,
+    /// The container's state (an `OciState`; generic so that this module does not
+    /// depend on the state's).
+    pub state: &'a S,
 }
 
 /// The `fds` entry that names the seccomp listener fd.
@@ -102,11 +104,11 @@ impl Listener {
         &self,
         fd: std::os::fd::BorrowedFd<'_>,
         pid: i32,
-        state: &crate::state::OciState,
+        state: &impl serde::Serialize,
     ) -> std::io::Result<()> {
-        use std::os::fd::{AsFd, AsRawFd};
+        use std::os::fd::AsFd;
         let msg = ProcessState {
-            oci_version: crate::state::OCI_VERSION,
+            oci_version: crate::default_spec::SPEC_VERSION,
             fds: [SECCOMP_FD_NAME],
             pid,
             metadata: &self.metadata,
@@ -114,15 +116,7 @@ impl Listener {
         };
         let body = serde_json::to_vec(&msg).map_err(std::io::Error::other)?;
         let stream = std::os::unix::net::UnixStream::connect(&self.path)?;
-        let fds = [fd.as_raw_fd()];
-        nix::sys::socket::sendmsg::<()>(
-            stream.as_fd().as_raw_fd(),
-            &[std::io::IoSlice::new(&body)],
-            &[nix::sys::socket::ControlMessage::ScmRights(&fds)],
-            nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
-            None,
-        )?;
-        Ok(())
+        crate::sys::scm::send(stream.as_fd(), &body, Some(fd))
     }
 }
 

@@ -3,14 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// The OCI runtime spec version whose state document we produce.
-pub const OCI_VERSION: &str = "1.2.0";
+/// The OCI runtime spec version whose state document we produce: the one we write specs of.
+pub const OCI_VERSION: &str = crate::default_spec::SPEC_VERSION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -262,30 +261,8 @@ fn live_status(
     }
 }
 
-/// Write `data` to `path` atomically (temp file in the same directory, fsync-free rename:
-/// /run is tmpfs and a crash of the machine takes the containers with it).
-pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+/// Where the state and the other runtime files are written atomically.
+pub use crate::sys::fd::write_atomic;
 
 #[cfg(test)]
 mod tests {

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::container::{cgroups_of, Runtime};
 use crate::error::Error;
 use crate::id::ContainerId;
 use crate::layout::RuntimeDir;
 use crate::lock::Lock;
+use crate::runtime::{cgroups_of, Runtime};
 use crate::state::{State, Status};
 
 /// The resources as last set by `update`, beside state.json; before the first update the

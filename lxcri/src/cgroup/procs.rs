@@ -66,11 +66,11 @@ pub(crate) fn sub_cgroups(dir: &Path, must_exist: bool) -> Result<Vec<PathBuf>, 
     Ok(subs)
 }
 
-/// Send `sig` to `pid` through a pidfd (see [`crate::signal::PidFd`]): the signal cannot reach a
+/// Send `sig` to `pid` through a pidfd (see [`crate::sys::pidfd::PidFd`]): the signal cannot reach a
 /// newcomer that reused the pid. ESRCH (the process is gone) is success.
 fn signal_pid(pid: i32, sig: Signal) -> Result<(), Errno> {
     let errno = |e: std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
-    let fd = match crate::signal::PidFd::open(pid).map_err(errno) {
+    let fd = match crate::sys::pidfd::PidFd::open(pid).map_err(errno) {
         Ok(fd) => fd,
         Err(Errno::ESRCH) => return Ok(()),
         Err(e) => return Err(e),

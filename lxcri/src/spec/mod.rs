@@ -14,6 +14,7 @@ mod mounts;
 mod namespaces;
 mod process;
 pub(crate) mod resources;
+pub mod rootfs;
 mod sysctl;
 #[cfg(test)]
 mod tests;
@@ -92,7 +93,7 @@ pub struct RealHost;
 
 impl Host for RealHost {
     fn resolve_in_rootfs(&self, rootfs: &Path, dest: &Path) -> Result<PathBuf, SpecError> {
-        crate::rootfs::resolve_in_rootfs(rootfs, dest)
+        crate::spec::rootfs::resolve_in_rootfs(rootfs, dest)
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
@@ -206,15 +207,21 @@ pub fn resource_items(
 }
 
 pub fn translate(spec: &Spec, ctx: &Context) -> Result<LxcItems, SpecError> {
-    translate_all(spec, ctx).map(|(items, _)| items)
+    translate_all(spec, ctx).map(|t| t.items)
 }
 
-/// [`translate`], and the mounts lxcri-hook makes (`hook.json`), in order: the spec's, then the
-/// private dir and init.
-pub fn translate_all(
-    spec: &Spec,
-    ctx: &Context,
-) -> Result<(LxcItems, Vec<crate::hook_proto::HookMount>), SpecError> {
+/// Everything translation gives create: the liblxc items, the mounts lxcri-hook makes
+/// (`hook.json`) in order (the spec's, then the private dir and init), and the cgroup2 files
+/// lxcri writes itself on a hybrid host ([`hybrid_cgroup2_files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Translation {
+    pub items: LxcItems,
+    pub hook_mounts: Vec<crate::hook_proto::HookMount>,
+    pub cgroup2_files: Vec<(String, String)>,
+}
+
+/// [`translate`], with the hook's mounts and the hybrid host's cgroup2 files.
+pub fn translate_all(spec: &Spec, ctx: &Context) -> Result<Translation, SpecError> {
     use crate::hook_proto::{HookMount, MountCreate};
     let mut items = Items::default();
     let rootfs = rootfs_path(spec, ctx.bundle)?;
@@ -313,16 +320,17 @@ pub fn translate_all(
     sysctl::validate(spec, &ns)?;
     process::translate(spec, &mut items)?;
 
+    let mut cgroup2_files = Vec::new();
     match ctx.placement {
         CgroupPlacement::Own => {
             items.push("lxc.cgroup.relative", "0");
             items.push("lxc.cgroup.dir.container", cgroup_dir);
             items.push(
                 "lxc.cgroup.dir.monitor",
-                format!("lxcri.monitor/{}", ctx.id),
+                crate::layout::monitor_cgroup_dir(ctx.id),
             );
             // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
-            let _hybrid_v2 = resources::translate(spec, ctx.cgroup, &mut items)?;
+            cgroup2_files = resources::translate(spec, ctx.cgroup, &mut items)?;
         }
         CgroupPlacement::Inherited(_) => {
             refuse_limits_without_cgroup(spec, ctx.cgroup)?;
@@ -357,7 +365,11 @@ pub fn translate_all(
         items.push("lxc.hook.start-host", format!("{hook} start-host"));
     }
 
-    Ok((items.finish()?, hook_mounts))
+    Ok(Translation {
+        items: items.finish()?,
+        hook_mounts,
+        cgroup2_files,
+    })
 }
 
 /// Without cgroups of its own a container cannot be limited: runc's rootless manager then fails

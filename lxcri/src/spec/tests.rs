@@ -168,7 +168,7 @@ fn mounts_with(spec: &Spec, layout: &CgroupLayout) -> Vec<crate::hook_proto::Hoo
         placement: &CgroupPlacement::Own,
         host: &host,
     };
-    translate_all(spec, &ctx).unwrap().1
+    translate_all(spec, &ctx).unwrap().hook_mounts
 }
 
 /// Translation for a rootless caller without delegated cgroups, who is in `/user/u` of every
@@ -200,7 +200,7 @@ fn run_inherited(
         placement: &CgroupPlacement::Inherited(caller),
         host: &host,
     };
-    translate_all(spec, &ctx)
+    translate_all(spec, &ctx).map(|t| (t.items, t.hook_mounts))
 }
 
 #[test]

@@ -1,46 +1,15 @@
-//! pause, resume and ps: commands that act on a live container's cgroup (ps, without one, on
-//! its pid namespace).
+//! `lxcri ps ID [PS_ARGS]`: the container's processes, as pids (JSON) or the host's `ps` table
+//! filtered to them (its pid namespace when it has no cgroup of its own).
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use crate::container::{cgroups_of, Runtime};
 use crate::error::Error;
 use crate::id::ContainerId;
-use crate::lock::Lock;
+use crate::runtime::{cgroups_of, Runtime};
 use crate::state::Status;
 
 impl Runtime {
-    /// Freeze every process of the container (runc: only a created or running one).
-    pub fn pause(&self, id: &ContainerId) -> Result<(), Error> {
-        let (rd, st) = self.load(id)?;
-        let _lock = Lock::acquire(&rd.lock_file())?;
-        match self.status_of(&st) {
-            Status::Created | Status::Running => {}
-            _ => return Err(Error::NotRunning(id.clone())),
-        }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "freeze"))?;
-        cg.freeze()?;
-        Ok(())
-    }
-
-    /// Thaw a paused container.
-    pub fn resume(&self, id: &ContainerId) -> Result<(), Error> {
-        let (rd, st) = self.load(id)?;
-        let _lock = Lock::acquire(&rd.lock_file())?;
-        let status = self.status_of(&st);
-        if status != Status::Paused {
-            return Err(Error::WrongState {
-                id: id.clone(),
-                status,
-                want: "paused",
-            });
-        }
-        let cg = cgroups_of(&st)?.ok_or_else(|| Error::NoCgroup(id.clone(), "thaw"))?;
-        cg.thaw()?;
-        Ok(())
-    }
-
     /// Host pids of every process in the container's cgroup, sorted.
     pub fn pids(&self, id: &ContainerId) -> Result<Vec<i32>, Error> {
         let (_, st) = self.load(id)?;

@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cgroup::Stats;
-use crate::container::{cgroups_of, Runtime};
 use crate::error::Error;
 use crate::id::ContainerId;
+use crate::runtime::{cgroups_of, Runtime};
 use crate::state::Status;
 
 /// One line of `events` output (runc's types.Event).

@@ -17,32 +17,29 @@
 //! can write, not the host's lxcri.
 
 use std::convert::Infallible;
-use std::io::{IoSlice, IoSliceMut, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::path::PathBuf;
 
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
-use nix::sys::socket::{
-    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags,
-    SockFlag, SockType,
-};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
 use nix::unistd::{fork, ForkResult, Pid};
 use oci_spec::runtime::{Capability, Process};
 use serde::{Deserialize, Serialize};
 use tracing::debug;
 
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::container::{close_range_cloexec, Runtime};
 use crate::error::Error;
 use crate::id::ContainerId;
 use crate::init_proto::InitConfig;
 use crate::layout;
-use crate::signal::PidFd;
+use crate::runtime::Runtime;
+use crate::spec::{Host, RealHost};
 use crate::state::{self, Status};
+use crate::sys::pidfd::PidFd;
+use crate::sys::{self, signals, signals::Forwarder};
 
 /// `exec`'s flags, as runc names them.
 #[derive(Debug, Clone, Default)]
@@ -179,13 +176,13 @@ impl Runtime {
         let apparmor = lsm_value(
             opts.apparmor.as_deref(),
             process.apparmor_profile().as_deref(),
-            apparmor_enabled(),
+            RealHost.apparmor_enabled(),
             "apparmor",
         )?;
         let selinux = lsm_value(
             opts.process_label.as_deref(),
             process.selinux_label().as_deref(),
-            selinux_enabled(),
+            RealHost.selinux_enabled(),
             "selinux",
         )?;
         // The shared finishing applies them at execve (crate::process::lsm).
@@ -330,16 +327,6 @@ fn lsm_value(
     }
 }
 
-fn apparmor_enabled() -> bool {
-    std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
-        .map(|s| s.trim() == "Y")
-        .unwrap_or(false)
-}
-
-fn selinux_enabled() -> bool {
-    Path::new("/sys/fs/selinux/enforce").exists()
-}
-
 /// The namespaces of init that are not ours: joining one we are already in is pointless, and
 /// for the user namespace it is refused (EINVAL).
 fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
@@ -363,7 +350,7 @@ fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
 /// P's part: fork C, collect the reports, hand out the pty, wait.
 fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     // Fds above the preserved ones stay ours; the process gets stdio and 3..3+N.
-    close_range_cloexec(3 + opts.preserve_fds);
+    sys::fd::close_range_cloexec(3 + opts.preserve_fds);
     // G's parent C exits at once; as a subreaper we get G to wait for (and never a stray
     // zombie). With --detach, G moves on to our own subreaper when we exit, as with runc.
     nix::sys::prctl::set_child_subreaper(true)
@@ -373,7 +360,12 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
         &opts.console_socket,
         plan.process.terminal().unwrap_or(false),
     ) {
-        (Some(sock), true) => Some(crate::container::connect_console(sock)?),
+        (Some(sock), true) => Some(sys::console::connect(sock).map_err(|e| {
+            ExecError::io(
+                format!("cannot connect to console socket {}", sock.display()),
+                e,
+            )
+        })?),
         _ => None,
     };
     let (ours, theirs) = socketpair(
@@ -455,15 +447,16 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     crate::fault::point("exec:after-started");
 
     if let Some(path) = &opts.pid_file {
-        crate::container::write_pid_file(path, pid.as_raw())?;
+        sys::pidfile::write(path, pid.as_raw())
+            .map_err(|e| ExecError::io(format!("cannot write pid file {}", path.display()), e))?;
     }
     let relay_master = match (master, &console) {
         (Some(m), Some(stream)) => {
-            if let Err(e) = crate::container::send_console_on(stream, m.as_fd()) {
+            if let Err(e) = sys::console::send(stream, m.as_fd()) {
                 // G runs already: it must not stay behind without its terminal.
                 let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                 let _ = reap(pid);
-                return Err(e.into());
+                return Err(ExecError::io("cannot send pty master to console socket", e));
             }
             None
         }
@@ -475,56 +468,22 @@ fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     match relay_master {
         Some(m) => relay(m, pid),
         None => {
-            forward_signals(pid);
+            // Pass the signals a caller uses to stop or poke a foreground exec on to the
+            // process, as runc does, instead of dying and leaving it behind.
+            let forwarder = Forwarder::block(signals::EXEC)
+                .map_err(|e| ExecError::io("blocking the signals to forward", e))?;
+            if let Err(e) = forwarder.relay_until_exit(pid.as_raw()) {
+                debug!("forwarding signals: {e}");
+            }
             Ok(reap(pid))
         }
     }
 }
 
 /// Wait for a child (or an orphan we inherited as subreaper); its exit status the way a shell
-/// reports it.
+/// reports it, 255 when it cannot be waited for.
 fn reap(pid: Pid) -> u8 {
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => return code as u8,
-            Ok(WaitStatus::Signaled(_, sig, _)) => return 128u8.wrapping_add(sig as u8),
-            Ok(_) | Err(Errno::EINTR) => continue,
-            Err(_) => return 255,
-        }
-    }
-}
-
-static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn forward(sig: libc::c_int) {
-    let pid = FORWARD_TO.load(Ordering::Relaxed);
-    if pid > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe { libc::kill(pid, sig) };
-    }
-}
-
-/// Pass the signals a caller uses to stop or poke a foreground exec on to the process, as runc
-/// does, instead of dying and leaving it behind.
-fn forward_signals(pid: Pid) {
-    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    FORWARD_TO.store(pid.as_raw(), Ordering::Relaxed);
-    let action = SigAction::new(
-        SigHandler::Handler(forward),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    for sig in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGQUIT,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-    ] {
-        // SAFETY: the handler only reads an atomic and calls kill.
-        let _ = unsafe { sigaction(sig, &action) };
-    }
+    sys::reap::exit_status(pid.as_raw()).unwrap_or(255)
 }
 
 /// C's part: join init's cgroups and namespaces, fork G, report G's pid. Errors are texts for P.
@@ -584,9 +543,7 @@ fn finish(plan: &Plan, sock: BorrowedFd<'_>) -> Result<Infallible, (i32, String)
         3 + plan.preserve_fds as RawFd,
         &[sock.as_raw_fd(), plan.init.as_fd().as_raw_fd()],
     );
-    let hand_over = |fd: BorrowedFd<'_>| {
-        send(sock, &Report::SeccompListener, Some(fd)).map_err(std::io::Error::from)
-    };
+    let hand_over = |fd: BorrowedFd<'_>| send(sock, &Report::SeccompListener, Some(fd));
     let filter = plan
         .seccomp
         .as_ref()
@@ -607,56 +564,21 @@ fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-fn send(sock: BorrowedFd<'_>, report: &Report, fd: Option<BorrowedFd<'_>>) -> nix::Result<()> {
-    let body = serde_json::to_vec(report).map_err(|_| Errno::EINVAL)?;
-    let fds: Vec<RawFd> = fd.iter().map(|f| f.as_raw_fd()).collect();
-    let cmsgs: Vec<ControlMessage<'_>> = if fds.is_empty() {
-        vec![]
-    } else {
-        vec![ControlMessage::ScmRights(&fds)]
-    };
-    sendmsg::<()>(
-        sock.as_raw_fd(),
-        &[IoSlice::new(&body)],
-        &cmsgs,
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    )?;
-    Ok(())
+fn send(sock: BorrowedFd<'_>, report: &Report, fd: Option<BorrowedFd<'_>>) -> std::io::Result<()> {
+    let body = serde_json::to_vec(report).map_err(std::io::Error::other)?;
+    sys::scm::send(sock, &body, fd)
 }
 
 /// One report, with the fd that came with it; None at EOF (every sender closed or exec'd).
-fn recv(sock: BorrowedFd<'_>) -> nix::Result<Option<(Report, Option<OwnedFd>)>> {
+fn recv(sock: BorrowedFd<'_>) -> std::io::Result<Option<(Report, Option<OwnedFd>)>> {
     let mut buf = vec![0u8; 64 * 1024];
-    let mut cmsg = nix::cmsg_space!([RawFd; 1]);
-    let (n, fd) = loop {
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let r = match recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Err(Errno::EINTR) => continue,
-            r => r?,
-        };
-        let mut fd = None;
-        for c in r.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(fds) = c {
-                for raw in fds {
-                    // SAFETY: the kernel just installed this fd in our table; we own it.
-                    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-                    fd.get_or_insert(owned);
-                }
-            }
-        }
-        break (r.bytes, fd);
-    };
-    if n == 0 {
+    let got = sys::scm::recv(sock, &mut buf)?;
+    if got.len == 0 {
         return Ok(None);
     }
-    let report = serde_json::from_slice(&buf[..n]).map_err(|_| Errno::EBADMSG)?;
-    Ok(Some((report, fd)))
+    let report = serde_json::from_slice(&buf[..got.len])
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    Ok(Some((report, got.fd)))
 }
 
 /// `exec -t` in the foreground: our stdin to the pty, the pty to our stdout, until the process
@@ -799,7 +721,7 @@ mod tests {
             p.env().as_ref().expect("env"),
             &vec!["PATH=/bin".to_string(), "A=1".into(), "B=2".into()]
         );
-        assert_eq!(p.cwd(), Path::new("/tmp"));
+        assert_eq!(p.cwd(), std::path::Path::new("/tmp"));
         assert_eq!(p.terminal(), Some(false));
         assert_eq!((p.user().uid(), p.user().gid()), (1000, 100));
         assert_eq!(p.user().additional_gids(), &Some(vec![5, 7]));

@@ -1,0 +1,789 @@
+//! `lxcri create ID`: check the bundle, plan (plan.rs), start the monitor, write the runtime
+//! directory, wait for init to report ready, record the state; undo everything on failure.
+//! DESIGN.md "Processes and their lifetime" says why the monitor leaves at the end.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags};
+use tracing::{debug, info, warn};
+
+use crate::bundle;
+use crate::cgroup::{CgroupLayout, CgroupPaths};
+use crate::error::Error;
+use crate::hook_proto::HOOK_CONFIG;
+use crate::id::ContainerId;
+use crate::init_proto::{self, InitMessage};
+use crate::layout::{self, RuntimeDir};
+use crate::lock::Lock;
+use crate::logging::Steps;
+use crate::plan::{self, CreateOptions, CreatePlan};
+use crate::runtime::Runtime;
+use crate::spec;
+use crate::state::{self, FileId, Phase, ProcIdent, State, Status};
+use crate::sys::{self, pidfd::PidFd};
+use crate::teardown::{remove_liblxc_lock, remove_monitor_cgroups, KILL_TIMEOUT};
+
+/// How long create waits for liblxc to build the container and for init to report.
+const CREATE_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Runtime {
+    pub fn create(&self, id: &ContainerId, opts: &CreateOptions) -> Result<(), Error> {
+        let leaving = self.create_leaving_monitor(id, opts)?;
+        leaving.finish();
+        Ok(())
+    }
+
+    /// create, except that the monitor is only sent SIGKILL: the caller reaps it and removes
+    /// its cgroups ([`LeavingMonitor::finish`]) when that is no longer on its critical path
+    /// (`run` does it while the container runs). The container does not depend on it: init is
+    /// ready and the state is saved.
+    pub(crate) fn create_leaving_monitor(
+        &self,
+        id: &ContainerId,
+        opts: &CreateOptions,
+    ) -> Result<LeavingMonitor, Error> {
+        let started = Instant::now();
+        // liblxc's first cgroup attach waits for an RCU grace period: start it now (cgroup::warm).
+        crate::cgroup::start_warm_attach();
+        let mut steps = Steps::new("create", id);
+        self.ensure_root()?;
+        let rd = self.rundir(id);
+        let lock = Lock::acquire(&rd.lock_file())?;
+        if rd.dir().exists() {
+            return Err(Error::Exists(id.clone()));
+        }
+        steps.step("lock");
+
+        // Everything that can be checked without touching the system comes first, so bad input
+        // leaves nothing behind.
+        let result = bundle::load(&opts.bundle).and_then(|(bundle, spec)| {
+            steps.step("load-bundle");
+            self.create_locked(id, &rd, &bundle, &spec, opts, &mut steps)
+        });
+        if result.is_err() {
+            lock.remove_file();
+        }
+        steps.done(result.is_ok());
+        info!(id = %id, elapsed_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "create");
+        result
+    }
+
+    fn create_locked(
+        &self,
+        id: &ContainerId,
+        rd: &RuntimeDir,
+        bundle: &Path,
+        spec: &oci_spec::runtime::Spec,
+        opts: &CreateOptions,
+        steps: &mut Steps,
+    ) -> Result<LeavingMonitor, Error> {
+        let checked = plan::check(spec, bundle, opts)?;
+        if !checked.rootfs.is_dir() {
+            return Err(Error::NoRootfs(checked.rootfs));
+        }
+        crate::nsfile::check(spec)?;
+        crate::procmount::check(spec, &checked.rootfs)?;
+        if crate::rootless::unprivileged() {
+            crate::rootless::check_unprivileged_spec(spec).map_err(Error::Usage)?;
+        }
+        if let Some(l) = &checked.seccomp_listener {
+            l.check()?;
+        }
+        let init_bin = self.helper(layout::INIT_BIN)?;
+        let start_bin = self.helper(layout::START_BIN)?;
+        let hook_bin = self.helper(layout::HOOK_BIN)?;
+        // The monitor forks liblxc's child into the container's pid namespace and the hook runs
+        // there: both run from sealed copies, never from the host's files (crate::sealed). The
+        // hook's copy is named by a path of its own fd table (`/proc/self/fd/N`): liblxc runs it
+        // through /bin/sh in the child (or, for start-host, the monitor), which inherit fd N.
+        let sealed = |bin: &Path, name: &std::ffi::CStr| {
+            crate::sealed::copy(bin, name).map_err(|e| {
+                Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
+            })
+        };
+        let start_copy = sealed(&start_bin, c"lxcri-start")?;
+        // Filled and sealed before the monitor is spawned: sealing while the monitor forked
+        // and exec'd beside it failed with EBUSY in a CI run (pages of the fresh copy still
+        // referenced when F_SEAL_WRITE looked at them).
+        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
+        // Above the fds the caller passes on to the container; close-on-exec until the monitor is
+        // spawned.
+        let hook_fd = nix::fcntl::fcntl(
+            &hook_copy,
+            nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3 + opts.preserve_fds as i32),
+        )
+        .map_err(|e| Error::io("dup of the hook's sealed copy", e.into()))?;
+        // SAFETY: F_DUPFD_CLOEXEC just returned this new fd, and nothing else owns it.
+        let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
+        let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
+        // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
+        // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
+        let mut pending = self.spawn_monitor(id, rd, opts, &start_copy, &start_bin, hook_fd)?;
+        drop(start_copy);
+        let monitor_pid = pending.pid;
+        drop(hook_copy);
+        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
+        let placement = cgroup_placement(&cgroup_layout)?;
+        let ctx = spec::Context {
+            id,
+            bundle,
+            rundir: rd,
+            init_binary: &init_bin,
+            hook_binary: &hook_path,
+            cgroup: &cgroup_layout,
+            systemd_cgroup: self.systemd_cgroup,
+            placement: &placement,
+            host: &spec::RealHost,
+        };
+        let settings = plan::Settings {
+            lxc_log_level: &self.lxc_log_level,
+            preserve_fds: opts.preserve_fds,
+        };
+        let mut plan = plan::plan(spec, checked, &ctx, &settings)?;
+        steps.step("translate");
+
+        // With a user namespace, liblxc mounts and our hook and init read the runtime files as
+        // the container's root, a different host uid: the directory must be traversable and
+        // what they read must be theirs.
+        let owner = plan.root_owner;
+        if owner.is_some() {
+            allow_traversal(&self.root)?;
+        }
+        prepare_mountpoint(&plan.rootfs)?;
+
+        // From here on we make things; `Cleanup` undoes them unless create succeeds.
+        std::fs::DirBuilder::new()
+            .mode(if owner.is_some() { 0o711 } else { 0o700 })
+            .create(rd.dir())
+            .map_err(|e| Error::io(format!("cannot create {}", rd.dir().display()), e))?;
+        let cgroup_dir = plan.cgroup_dir.clone();
+        let mut cleanup = Cleanup {
+            rundir: rd.clone(),
+            layout: cgroup_layout.clone(),
+            cgroup_dir: cgroup_dir.clone(),
+            monitor_cgroup_dir: layout::monitor_cgroup_dir(id),
+            monitor: pending.child.take(),
+            init: None,
+            pid_file: None,
+            systemd_unit: None,
+            armed: true,
+        };
+        crate::fault::point("create:after-rundir");
+
+        let mut st = State {
+            id: id.to_string(),
+            bundle: bundle.to_path_buf(),
+            rootfs: plan.rootfs.clone(),
+            annotations: std::mem::take(&mut plan.annotations),
+            created: crate::time::now_rfc3339(),
+            phase: Phase::Creating,
+            creator: ProcIdent::of_pid(std::process::id() as i32),
+            // Recorded so that `delete --force` can stop it if this process dies before the end.
+            monitor: ProcIdent::of_pid(monitor_pid),
+            init: None,
+            init_binary: Some(FileId::of(&init_bin).map_err(|e| Error::io("lxcri-init", e))?),
+            cgroup_dir: cgroup_dir.clone(),
+            cgroups: (!cgroup_dir.is_empty())
+                .then(|| CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok())
+                .flatten(),
+            monitor_cgroup_dir: layout::monitor_cgroup_dir(id),
+            poststart: std::mem::take(&mut plan.poststart),
+            poststop: std::mem::take(&mut plan.poststop),
+            seccomp_listener: plan.seccomp_listener.take(),
+            systemd_unit: None,
+        };
+        st.save(&rd.state_file())?;
+        crate::fault::point("create:after-state");
+        let state_json = serde_json::to_string(&st.oci(Status::Creating)).unwrap_or_default();
+        plan.set_state_json(&state_json);
+
+        self.write_rundir(rd, &plan)?;
+        steps.step("write-rundir");
+
+        let (sock_name, _sock_dir) = sys::fd::socket_name(&rd.private(layout::INIT_SOCKET))
+            .map_err(|e| Error::io("init.sock", e))?;
+        let listener = UnixListener::bind(&sock_name)
+            .map_err(|e| Error::io("cannot listen on init.sock", e))?;
+        nix::sys::socket::setsockopt(&listener, nix::sys::socket::sockopt::PassCred, &true)
+            .map_err(|e| Error::io("SO_PASSCRED", e.into()))?;
+        if let Some((uid, gid)) = owner {
+            // The exec fifo is the process user's (write_rundir).
+            let private_files = [layout::INIT_CONFIG, layout::START_FIFO, layout::INIT_SOCKET];
+            let paths = private_files
+                .iter()
+                .chain(plan.seccomp.is_some().then_some(&layout::SECCOMP_BPF))
+                .map(|f| rd.private(f))
+                .chain([rd.private_dir(), rd.dir().join(HOOK_CONFIG)]);
+            for p in paths {
+                std::os::unix::fs::lchown(&p, Some(uid), Some(gid))
+                    .map_err(|e| Error::io(format!("cannot chown {}", p.display()), e))?;
+            }
+        }
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("init.sock", e))?;
+        crate::fault::point("create:before-monitor");
+
+        // The runtime dir is complete: the monitor may read its config and start.
+        pending.go()?;
+        debug!(monitor_pid, "monitor started");
+        steps.step("spawn-monitor");
+        crate::fault::point("create:after-monitor");
+
+        let ReceivedInit {
+            received,
+            listener: seccomp_fd,
+        } = wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
+        let init_pid = received
+            .pid
+            .ok_or_else(|| Error::Init("init sent no credentials".into()))?;
+        let init = ProcIdent::of_pid(init_pid)
+            .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
+        cleanup.init = Some(init);
+        debug!(init_pid, "init ready");
+        steps.step("wait-init");
+        crate::fault::point("create:after-ready");
+        // Init loaded its filter before it reported ready (it waits for start holding no more
+        // than the spec's privileges); the agent gets the listener now, as from runc's create.
+        match (&st.seccomp_listener, seccomp_fd) {
+            (Some(agent), Some(fd)) => {
+                let mut state = st.oci(Status::Creating);
+                state.pid = init_pid;
+                agent.send(fd.as_fd(), init_pid, &state).map_err(|e| {
+                    Error::Init(format!(
+                        "cannot hand the seccomp listener to {}: {e}",
+                        agent.path.display()
+                    ))
+                })?;
+            }
+            (Some(_), None) => {
+                return Err(Error::Init("init sent no seccomp listener".into()));
+            }
+            _ => {}
+        }
+        write_hybrid_cgroup2(&plan.cgroup2_files, &cgroup_layout, st.cgroups.as_ref())?;
+        if self.systemd_cgroup {
+            self.start_scope(spec, &cgroup_layout, &cgroup_dir, init_pid, &mut st, rd)?;
+            cleanup.systemd_unit = st.systemd_unit.clone();
+            steps.step("systemd-scope");
+        }
+
+        if let (Some(sock), Some(master)) = (&opts.console_socket, received.fd.as_ref()) {
+            sys::console::connect(sock)
+                .map_err(|e| {
+                    Error::io(
+                        format!("cannot connect to console socket {}", sock.display()),
+                        e,
+                    )
+                })
+                .and_then(|s| {
+                    sys::console::send(&s, master.as_fd())
+                        .map_err(|e| Error::io("cannot send pty master to console socket", e))
+                })?;
+        } else if plan.process.terminal().unwrap_or(false) {
+            return Err(Error::Init("init did not send a pty master".into()));
+        }
+
+        // The monitor leaves: init is re-parented to the caller's subreaper (DESIGN.md).
+        let _ = pending.pidfd.send(libc::SIGKILL);
+        let leaving = LeavingMonitor {
+            child: cleanup.monitor.take(),
+            layout: cgroup_layout.clone(),
+            cgroup_dir: layout::monitor_cgroup_dir(id),
+        };
+        crate::fault::point("create:after-monitor-killed");
+        steps.step("stop-monitor");
+
+        if let Some(p) = &opts.pid_file {
+            let written = sys::pidfile::write(p, init_pid)
+                .map_err(|e| Error::io(format!("cannot write pid file {}", p.display()), e))?;
+            cleanup.pid_file = Some(written);
+        }
+        crate::fault::point("create:after-pid-file");
+        st.phase = Phase::Created;
+        st.creator = None;
+        st.monitor = None;
+        st.init = Some(init);
+        st.save(&rd.state_file())?;
+        crate::fault::point("create:after-created");
+        let _ = std::fs::remove_file(rd.private(layout::INIT_SOCKET));
+        cleanup.armed = false;
+        steps.step("save-state");
+        Ok(leaving)
+    }
+
+    /// Write what the plan says into the runtime directory: the private directory init sees
+    /// at /.lxcri (init, init.json, the filter, the fifos), hook.json, liblxc's config and log.
+    fn write_rundir(&self, rd: &RuntimeDir, plan: &CreatePlan) -> Result<(), Error> {
+        let private = rd.private_dir();
+        std::fs::DirBuilder::new()
+            .mode(0o711)
+            .create(&private)
+            .map_err(|e| Error::io(format!("cannot create {}", private.display()), e))?;
+        write_file(&rd.private(layout::INIT), b"", 0o500)?;
+        if let Some(filter) = &plan.seccomp {
+            write_file(&rd.private(layout::SECCOMP_BPF), &filter.bpf, 0o600)?;
+        }
+        let init_json =
+            serde_json::to_vec(&plan.init).map_err(|e| Error::io("init.json", e.into()))?;
+        write_file(&rd.private(layout::INIT_CONFIG), &init_json, 0o600)?;
+        for fifo in [layout::START_FIFO, layout::EXEC_FIFO] {
+            nix::unistd::mkfifo(
+                &rd.private(fifo),
+                nix::sys::stat::Mode::from_bits_truncate(0o600),
+            )
+            .map_err(|e| Error::io(format!("mkfifo {fifo}"), e.into()))?;
+        }
+        // Init reopens `exec` through its O_PATH fd after it has become the process's user (it
+        // holds no more than the spec's privileges while it waits): the fifo is that user's.
+        // When its host ids are unknown (a user namespace joined by path), writable by others
+        // instead, as runc's exec.fifo; only init's fd reaches it, the directory is ours alone.
+        match plan.exec_fifo_owner {
+            Some((uid, gid)) => {
+                std::os::unix::fs::lchown(rd.private(layout::EXEC_FIFO), Some(uid), Some(gid))
+                    .map_err(|e| Error::io("chown of the exec fifo", e))?
+            }
+            None => std::fs::set_permissions(
+                rd.private(layout::EXEC_FIFO),
+                std::fs::Permissions::from_mode(0o622),
+            )
+            .map_err(|e| Error::io("chmod of the exec fifo", e))?,
+        }
+        let hook_json =
+            serde_json::to_vec(&plan.hook).map_err(|e| Error::io("hook.json", e.into()))?;
+        write_file(&rd.dir().join(HOOK_CONFIG), &hook_json, 0o600)?;
+        let mut config = String::with_capacity(plan.items.len() * 48);
+        for (k, v) in &plan.items {
+            config.push_str(k);
+            config.push_str(" = ");
+            config.push_str(v);
+            config.push('\n');
+        }
+        write_file(&rd.lxc_config(), config.as_bytes(), 0o600)?;
+        // liblxc would create its log 0640; it holds the config's values, so it is ours alone.
+        write_file(&rd.lxc_log(), b"", 0o600)?;
+        if let Some(f) = crate::fault::armed().filter(|f| f.starts_with("init:")) {
+            write_file(&rd.private(crate::fault::FILE), f.as_bytes(), 0o644)?;
+        }
+        Ok(())
+    }
+
+    /// Spawns `lxcri-start` from its sealed copy, waiting for [`PendingMonitor::go`]. Only the
+    /// monitor and what liblxc runs from it inherit the hook's copy (`hook_fd`); init closes it.
+    fn spawn_monitor(
+        &self,
+        id: &ContainerId,
+        rd: &RuntimeDir,
+        opts: &CreateOptions,
+        start_copy: &OwnedFd,
+        start_bin: &Path,
+        hook_fd: OwnedFd,
+    ) -> Result<PendingMonitor, Error> {
+        // Fds above the preserved ones must not reach the monitor, so not the container: from
+        // here on every fd of ours is close-on-exec.
+        sys::fd::close_range_cloexec(3 + opts.preserve_fds);
+        nix::fcntl::fcntl(
+            &hook_fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )
+        .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
+        // Close-on-exec here; only the monitor's end is passed on (in pre_exec).
+        let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| Error::io("pipe for the monitor", e.into()))?;
+        let go_fd = go_read.as_raw_fd();
+        let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
+        monitor
+            .arg(id.as_str())
+            .arg(&self.root)
+            .arg(rd.lxc_config())
+            .arg(go_fd.to_string());
+        // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
+        // the spec's idmaps; as runc, we write the maps directly as root. An unprivileged user
+        // can write only the map of its own ids; the /etc/subuid ranges need newuidmap and
+        // newgidmap, which liblxc finds on PATH.
+        if !crate::rootless::unprivileged() {
+            monitor.env_remove("PATH");
+        }
+        // A create killed at any moment must not leave a monitor behind that goes on building
+        // the container: the monitor dies with us (create kills it itself when it is done).
+        let parent = nix::unistd::getpid();
+        // SAFETY: the closure runs in the forked child before execve and only makes three
+        // async-signal-safe system calls (prctl, getppid, fcntl); it allocates nothing.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != parent.as_raw() {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                if libc::fcntl(go_fd, libc::F_SETFD, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = monitor
+            .spawn()
+            .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+        drop(hook_fd);
+        drop(go_read);
+        let pid = child.id() as i32;
+        let pidfd = match PidFd::open(pid) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::io("pidfd_open monitor", e));
+            }
+        };
+        Ok(PendingMonitor {
+            child: Some(child),
+            go: Some(go_write),
+            pid,
+            pidfd,
+        })
+    }
+
+    /// The systemd cgroup driver (systemd.rs): the cgroup liblxc made becomes a transient scope
+    /// unit holding init, when systemd runs here; else it stays as liblxc made it.
+    fn start_scope(
+        &self,
+        spec: &oci_spec::runtime::Spec,
+        layout: &CgroupLayout,
+        cgroup_dir: &str,
+        init_pid: i32,
+        st: &mut State,
+        rd: &RuntimeDir,
+    ) -> Result<(), Error> {
+        let Some((unit, slice)) = crate::systemd::unit_for_dir(cgroup_dir) else {
+            debug!("cgroup {cgroup_dir} names no scope: no unit asked for");
+            return Ok(());
+        };
+        let Some(sd) = crate::systemd::Systemd::connect() else {
+            return Ok(());
+        };
+        // Recorded first: a create that dies from here on leaves a unit for delete to stop.
+        st.systemd_unit = Some(unit.clone());
+        st.save(&rd.state_file())?;
+        let resources = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+        let started = sd.start_scope(&unit, &slice, init_pid, resources, layout);
+        if let Err(e) = started {
+            // Not left for Cleanup alone: it only knows the unit once this returns Ok.
+            let _ = sd.stop_unit(&unit);
+            return Err(e);
+        }
+        // systemd wrote the unit's limits into the cgroup: the spec's go back on top.
+        if let (Some(r), Some(cg)) = (resources, st.cgroups.as_ref()) {
+            crate::update::write_resources(r, layout, cg)?;
+        }
+        Ok(())
+    }
+}
+
+/// On a hybrid host liblxc ignores `lxc.cgroup2.*`; the limits that live only in the unified
+/// hierarchy (hugetlb here) are written by us, before the container's process can run.
+fn write_hybrid_cgroup2(
+    files: &[(String, String)],
+    layout: &CgroupLayout,
+    cgroups: Option<&CgroupPaths>,
+) -> Result<(), Error> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let dir = cgroups
+        .and_then(|c| c.v2.clone())
+        .ok_or_else(|| Error::Usage("the container has no cgroup2 directory".into()))?;
+    // A controller's files appear in a cgroup only once every ancestor delegates it (runc and
+    // crun do the same on v2); liblxc does not on a hybrid host.
+    if let Some(root) = &layout.v2 {
+        let controllers: std::collections::BTreeSet<&str> = files
+            .iter()
+            .filter_map(|(f, _)| f.split('.').next())
+            .filter(|c| *c != "cgroup")
+            .collect();
+        let mut ancestors: Vec<&Path> = dir
+            .ancestors()
+            .skip(1)
+            .take_while(|a| a.starts_with(root))
+            .collect();
+        ancestors.reverse();
+        for a in ancestors {
+            let control = a.join("cgroup.subtree_control");
+            for c in &controllers {
+                std::fs::write(&control, format!("+{c}")).map_err(|e| {
+                    Error::io(format!("cannot enable {c} in {}", control.display()), e)
+                })?;
+            }
+        }
+    }
+    for (file, value) in files {
+        let path = dir.join(file);
+        std::fs::write(&path, value)
+            .map_err(|e| Error::io(format!("cannot write {value} to {}", path.display()), e))?;
+    }
+    Ok(())
+}
+
+/// liblxc checks, as the container's root, that it can pass through `--root` (the lxcpath) to
+/// the container's directory: with a user namespace that is a host uid of no privilege, so the
+/// root gets the search bit for others (0711) — never read or write: nothing in it can be listed,
+/// and every container's directory keeps its own mode.
+fn allow_traversal(root: &Path) -> Result<(), Error> {
+    let meta = std::fs::metadata(root)
+        .map_err(|e| Error::io(format!("cannot stat root {}", root.display()), e))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o001 == 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(mode | 0o011))
+            .map_err(|e| Error::io(format!("cannot chmod root {}", root.display()), e))?;
+    }
+    Ok(())
+}
+
+/// The mount point of the private directory in the rootfs. liblxc could create it, but not as
+/// the root of a user namespace in a rootfs owned by the host's root; an empty directory is
+/// left behind, as runc leaves the mount points it creates.
+fn prepare_mountpoint(rootfs: &Path) -> Result<(), Error> {
+    let p = rootfs.join(layout::PRIVATE_DIR);
+    match std::fs::symlink_metadata(&p) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::Usage(format!(
+            "{} exists and is not a directory",
+            p.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::DirBuilder::new().mode(0o755).create(&p) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(Error::io(format!("cannot create {}", p.display()), e)),
+            }
+        }
+        Err(e) => Err(Error::io(format!("{}", p.display()), e)),
+    }
+}
+
+/// Root gets cgroups for every container. A rootless caller does only where its own cgroups
+/// are delegated to it; elsewhere its containers stay in its cgroups (runc's rootless manager).
+fn cgroup_placement(layout: &CgroupLayout) -> Result<spec::CgroupPlacement, Error> {
+    if !crate::rootless::is_rootless() {
+        return Ok(spec::CgroupPlacement::Own);
+    }
+    let caller = crate::cgroup::caller_cgroups(layout)?;
+    if crate::cgroup::delegated(&caller) {
+        return Ok(spec::CgroupPlacement::Own);
+    }
+    debug!("rootless without delegated cgroups: the container stays in the caller's cgroups");
+    Ok(spec::CgroupPlacement::Inherited(caller))
+}
+
+/// The monitor after create has sent it SIGKILL: reaped and its cgroups removed by `finish`
+/// (create's own cgroup removal waits for the monitor's exit, as it must be empty).
+pub(crate) struct LeavingMonitor {
+    child: Option<Child>,
+    layout: CgroupLayout,
+    cgroup_dir: String,
+}
+
+impl LeavingMonitor {
+    pub(crate) fn finish(mut self) {
+        if let Some(mut m) = self.child.take() {
+            let _ = m.wait();
+        }
+        remove_monitor_cgroups(&self.layout, &self.cgroup_dir);
+    }
+}
+
+/// A monitor spawned by create that has not been told to go yet. Dropped before create has
+/// handed the child to [`Cleanup`], it kills and reaps the monitor: a create that fails early
+/// leaves no process behind.
+struct PendingMonitor {
+    child: Option<Child>,
+    /// Our end of the monitor's GO_FD: one byte starts it, closing it ends it.
+    go: Option<OwnedFd>,
+    pid: i32,
+    pidfd: PidFd,
+}
+
+impl PendingMonitor {
+    fn go(&mut self) -> Result<(), Error> {
+        let fd = self
+            .go
+            .take()
+            .ok_or_else(|| Error::Init("the monitor was told to go twice".into()))?;
+        nix::unistd::write(&fd, b"g").map_err(|e| Error::io("starting the monitor", e.into()))?;
+        Ok(())
+    }
+}
+
+impl Drop for PendingMonitor {
+    fn drop(&mut self) {
+        drop(self.go.take());
+        if let Some(mut m) = self.child.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+    }
+}
+
+/// Undo a half-made container when create fails at any step.
+struct Cleanup {
+    rundir: RuntimeDir,
+    layout: CgroupLayout,
+    cgroup_dir: String,
+    monitor_cgroup_dir: String,
+    monitor: Option<Child>,
+    init: Option<ProcIdent>,
+    /// Written by this create: a create that fails after it (the state cannot be saved) must
+    /// not leave a pid file naming a killed process.
+    pid_file: Option<PathBuf>,
+    /// The scope unit started for the container, stopped before its cgroup is removed.
+    systemd_unit: Option<String>,
+    armed: bool,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let cg = (!self.cgroup_dir.is_empty())
+            .then(|| CgroupPaths::for_relative(&self.layout, &self.cgroup_dir).ok())
+            .flatten();
+        if let Some(cg) = &cg {
+            let _ = cg.kill_all(nix::sys::signal::Signal::SIGKILL);
+        }
+        if let Some(init) = self.init {
+            if let Ok(fd) = PidFd::open(init.pid) {
+                if init.liveness() == state::Liveness::Alive {
+                    let _ = fd.send(libc::SIGKILL);
+                    fd.wait_exit(KILL_TIMEOUT);
+                }
+            }
+        }
+        if let Some(mut m) = self.monitor.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+        if let Some(unit) = &self.systemd_unit {
+            crate::systemd::stop_if_reachable(unit);
+        }
+        if let Some(Err(e)) = cg.map(|c| c.remove()) {
+            warn!("cleanup of cgroup {}: {e}", self.cgroup_dir);
+        }
+        remove_monitor_cgroups(&self.layout, &self.monitor_cgroup_dir);
+        if let Some(p) = &self.pid_file {
+            let _ = std::fs::remove_file(p);
+        }
+        remove_liblxc_lock(&self.rundir);
+        if let Err(e) = std::fs::remove_dir_all(self.rundir.dir()) {
+            warn!("cleanup of {}: {e}", self.rundir.dir().display());
+        }
+    }
+}
+
+/// Wait until init connects to init.sock and reports, or the monitor dies, or time runs out.
+fn wait_for_init(
+    listener: &UnixListener,
+    monitor: &PidFd,
+    timeout: Duration,
+    rd: &RuntimeDir,
+) -> Result<ReceivedInit, Error> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Init(format!(
+                "container init did not report within {}s{}",
+                timeout.as_secs(),
+                lxc_log_tail(rd)
+            )));
+        }
+        let mut fds = [
+            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
+            PollFd::new(monitor.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, sys::poll::timeout(left)) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::io("poll", e.into())),
+        }
+        let listener_ready = fds[0].revents().is_some_and(|r| !r.is_empty());
+        let monitor_dead = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if listener_ready {
+            match listener.accept() {
+                Ok((stream, _)) => return receive_init(stream, left),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(Error::io("accept on init.sock", e)),
+            }
+        }
+        if monitor_dead {
+            return Err(Error::Init(format!(
+                "liblxc failed to start the container{}",
+                lxc_log_tail(rd)
+            )));
+        }
+    }
+}
+
+fn receive_init(stream: UnixStream, timeout: Duration) -> Result<ReceivedInit, Error> {
+    stream
+        .set_nonblocking(false)
+        .and_then(|_| stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))))
+        .map_err(|e| Error::io("init.sock", e))?;
+    let fd: OwnedFd = stream.into();
+    let mut listener = None;
+    loop {
+        let received =
+            init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
+        match &received.message {
+            InitMessage::Listener if listener.is_none() => {
+                listener = Some(
+                    received
+                        .fd
+                        .ok_or_else(|| Error::Init("init sent no seccomp listener fd".into()))?,
+                );
+            }
+            InitMessage::Listener => {
+                return Err(Error::Init("init sent a second seccomp listener".into()))
+            }
+            InitMessage::Ready => return Ok(ReceivedInit { received, listener }),
+            InitMessage::Error(msg) => return Err(Error::Init(msg.clone())),
+        }
+    }
+}
+
+/// Init's `Ready` message, and the listener fd of its seccomp filter if it sent one before.
+struct ReceivedInit {
+    received: init_proto::Received,
+    listener: Option<OwnedFd>,
+}
+
+/// The first ERROR line of liblxc's log (the cause; later ones are its consequences), to say
+/// why a start failed, without liblxc's prefix of container name and timestamp.
+fn lxc_log_tail(rd: &RuntimeDir) -> String {
+    let Ok(text) = std::fs::read_to_string(rd.lxc_log()) else {
+        return String::new();
+    };
+    match text.lines().find(|l| l.contains("ERROR")) {
+        Some(line) => {
+            let msg = line
+                .split_once("ERROR")
+                .map(|(_, m)| m.trim())
+                .unwrap_or(line);
+            format!(": {msg}")
+        }
+        None => String::new(),
+    }
+}
+
+/// A file of the runtime directory: new, never through a symlink, exactly `mode`.
+fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
+    sys::fd::write_new(path, data, mode)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}

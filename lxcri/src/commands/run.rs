@@ -1,0 +1,61 @@
+//! `lxcri run`: create and start; in the foreground, forward signals to the container's process
+//! until it exits, then delete the container.
+
+use crate::error::Error;
+use crate::id::ContainerId;
+use crate::plan::CreateOptions;
+use crate::runtime::Runtime;
+use crate::sys::signals::{self, Forwarder};
+
+impl Runtime {
+    /// create + start; unless `detach`, wait for the container's init and return its exit
+    /// status (128+signal when killed), then delete the container unless `keep`.
+    pub fn run(
+        &self,
+        id: &ContainerId,
+        opts: &CreateOptions,
+        detach: bool,
+        keep: bool,
+    ) -> Result<u8, Error> {
+        let forwarded = if detach {
+            None
+        } else {
+            // The monitor's death re-parents init to us, so we can reap it.
+            nix::sys::prctl::set_child_subreaper(true)
+                .map_err(|e| Error::io("PR_SET_CHILD_SUBREAPER", e.into()))?;
+            // Signals meant for the container (Ctrl-C at a shell, a supervisor's TERM) are
+            // blocked from now on and forwarded once it runs, as runc run does; none is lost
+            // while it is being created. init's finishing step unblocks them in the container.
+            Some(
+                Forwarder::block(signals::RUN)
+                    .map_err(|e| Error::io("blocking the signals to forward", e))?,
+            )
+        };
+        let leaving = self.create_leaving_monitor(id, opts)?;
+        let started = self.start(id);
+        // The killed monitor is reaped (its mount namespace torn down) and its cgroups removed
+        // once the process runs: off the path to its exec. Init was re-parented to us when the
+        // monitor died, before it could be reaped.
+        leaving.finish();
+        if let Err(e) = started {
+            let _ = self.delete(id, true);
+            return Err(e);
+        }
+        let Some(forwarded) = forwarded else {
+            return Ok(0);
+        };
+        let (_, st) = self.load(id)?;
+        let pid = st.init.map(|i| i.pid).unwrap_or(0);
+        let code = forwarded
+            .relay_until_exit(pid)
+            .map_err(|e| Error::io("forwarding signals to the container", e))
+            .and_then(|()| {
+                crate::sys::reap::exit_status(pid)
+                    .map_err(|e| Error::io("waitpid container init", e))
+            });
+        if !keep {
+            self.delete(id, true)?;
+        }
+        code
+    }
+}
