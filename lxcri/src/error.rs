@@ -49,6 +49,12 @@ pub enum Error {
     Lock(#[from] crate::lock::LockError),
     #[error(transparent)]
     Seccomp(#[from] crate::seccomp::SeccompError),
+    #[error(transparent)]
+    Signal(#[from] crate::signal::BadSignal),
+    #[error(transparent)]
+    DefaultSpec(#[from] crate::default_spec::DefaultSpecError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{what}: {source}")]
     Io {
         what: String,

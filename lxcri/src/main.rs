@@ -1,14 +1,17 @@
-//! The OCI command line. Thin: every command is one call into the library.
+//! The OCI command line: the global flags, one clap parser, the configuration resolved once,
+//! then one call into the command's file (lxcri/src/commands/<command>.rs), whose clap
+//! arguments it parses. Errors reach the caller as one line on stderr and exit status 1.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use lxcri::commands;
 use lxcri::config::{self, Config, ConfigFile, Flags};
+use lxcri::error::Error;
 use lxcri::id::ContainerId;
 use lxcri::logging::{self, LogFormat};
-use lxcri::plan::CreateOptions;
 use lxcri::runtime::Runtime;
 
 #[derive(Parser, Debug)]
@@ -105,239 +108,46 @@ impl Cli {
     }
 }
 
-#[derive(clap::Args, Debug)]
-struct CreateArgs {
-    /// Path to the bundle directory.
-    #[arg(short, long, default_value = ".")]
-    bundle: PathBuf,
-    /// File to write the container process's pid to.
-    #[arg(long = "pid-file")]
-    pid_file: Option<PathBuf>,
-    /// Unix socket that receives the pty master when process.terminal is true.
-    #[arg(long = "console-socket")]
-    console_socket: Option<PathBuf>,
-    /// Pass N additional fds (3..3+N) to the container.
-    #[arg(long = "preserve-fds", default_value_t = 0)]
-    preserve_fds: u32,
-    /// Accepted for compatibility; liblxc always pivots.
-    #[arg(long = "no-pivot")]
-    no_pivot: bool,
-    /// Accepted for compatibility; liblxc creates no session keyring.
-    #[arg(long = "no-new-keyring")]
-    no_new_keyring: bool,
-    /// Container id.
-    id: String,
-}
-
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Create a container (its process waits for `start`).
-    Create(CreateArgs),
+    Create(commands::create::Args),
     /// Run the created container's process.
-    Start { id: String },
+    Start(commands::start::Args),
     /// Print the state of a container as JSON.
-    State { id: String },
+    State(commands::state::Args),
     /// Send a signal to the container's init (default SIGTERM).
-    Kill {
-        /// Signal every process in the container's cgroup.
-        #[arg(short, long)]
-        all: bool,
-        id: String,
-        #[arg(default_value = "SIGTERM")]
-        signal: String,
-    },
+    Kill(commands::kill::Args),
     /// Delete a container and everything it holds.
-    Delete {
-        /// Kill a container that is still running first.
-        #[arg(short, long)]
-        force: bool,
-        id: String,
-    },
+    Delete(commands::delete::Args),
     /// List containers.
-    List {
-        #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-        /// Print only the ids.
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    List(commands::list::Args),
     /// Create and start a container, wait for it and return its exit status.
-    Run {
-        #[command(flatten)]
-        create: CreateArgs,
-        /// Return after start instead of waiting for the container.
-        #[arg(short, long)]
-        detach: bool,
-        /// Keep the container after it exits.
-        #[arg(long)]
-        keep: bool,
-    },
+    Run(commands::run::Args),
     /// Run a process in a running container.
-    Exec(ExecArgs),
-    // ---- pause, resume, ps, update, events
+    Exec(commands::exec::Args),
     /// Freeze every process of the container.
-    Pause { id: String },
+    Pause(commands::pause::Args),
     /// Thaw a paused container.
-    Resume { id: String },
+    Resume(commands::resume::Args),
     /// List the container's processes (`ps -ef`, or the given ps arguments).
-    Ps {
-        #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-        id: String,
-        /// Arguments for ps (after `--`).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        ps_args: Vec<String>,
-    },
+    Ps(commands::ps::Args),
     /// Change the cgroup limits of a container.
-    Update(UpdateArgs),
+    Update(commands::update::Args),
     /// Print the container's resource usage (once with --stats, else every --interval).
-    Events {
-        /// Print one stats object and exit.
-        #[arg(long)]
-        stats: bool,
-        /// Time between two stats objects (e.g. 5s, 500ms, 1m).
-        #[arg(long, default_value = "5s")]
-        interval: String,
-        id: String,
-    },
-    // --- spec and features (runc's commands that need no container) ---
+    Events(commands::events::Args),
     /// Write a default config.json into the bundle (as `runc spec`). `--rootless` (the global
     /// flag, as runc's `spec --rootless`) writes one an unprivileged user can run.
-    Spec {
-        /// Directory to write config.json to.
-        #[arg(short, long, default_value = ".")]
-        bundle: PathBuf,
-    },
+    Spec(commands::spec::Args),
     /// Print the runtime-spec features document of this build (JSON).
     Features,
     /// Print the effective configuration (flag > LXCRI_* environment > /etc/lxcri/lxcri.toml or
     /// $LXCRI_CONFIG > default) with the source of every value.
-    Config {
-        /// toml: a file that gives the same values, sources as comments; json: value and
-        /// source of every key.
-        #[arg(short, long, value_enum, default_value_t = ConfigFormat::Toml)]
-        format: ConfigFormat,
-    },
+    Config(commands::config::Args),
     /// Write the man pages (DIR/man8) and shell completions (DIR/completions) generated from
     /// these definitions; used by `make build`.
     #[command(name = "__generate-docs", hide = true)]
     GenerateDocs { dir: PathBuf },
-}
-
-#[derive(clap::Args, Debug)]
-struct UpdateArgs {
-    /// OCI LinuxResources JSON file, or - for stdin; the flags below override it.
-    #[arg(short, long)]
-    resources: Option<PathBuf>,
-    /// Memory limit (bytes, or with a k/m/g suffix; -1 for none).
-    #[arg(long)]
-    memory: Option<String>,
-    /// Memory soft limit.
-    #[arg(long = "memory-reservation")]
-    memory_reservation: Option<String>,
-    /// Memory plus swap limit (-1 for none).
-    #[arg(long = "memory-swap")]
-    memory_swap: Option<String>,
-    /// Accepted and ignored: kernel memory limits are gone from current kernels.
-    #[arg(long = "kernel-memory")]
-    kernel_memory: Option<String>,
-    /// Accepted and ignored: kernel TCP memory limits are gone from current kernels.
-    #[arg(long = "kernel-memory-tcp")]
-    kernel_memory_tcp: Option<String>,
-    #[arg(long = "cpu-shares")]
-    cpu_shares: Option<u64>,
-    #[arg(long = "cpu-quota")]
-    cpu_quota: Option<i64>,
-    #[arg(long = "cpu-period")]
-    cpu_period: Option<u64>,
-    #[arg(long = "cpu-rt-runtime")]
-    cpu_rt_runtime: Option<i64>,
-    #[arg(long = "cpu-rt-period")]
-    cpu_rt_period: Option<u64>,
-    #[arg(long = "cpuset-cpus")]
-    cpuset_cpus: Option<String>,
-    #[arg(long = "cpuset-mems")]
-    cpuset_mems: Option<String>,
-    #[arg(long = "pids-limit")]
-    pids_limit: Option<i64>,
-    #[arg(long = "blkio-weight")]
-    blkio_weight: Option<u16>,
-    id: String,
-}
-
-#[derive(clap::Args, Debug)]
-struct ExecArgs {
-    /// Path to a process.json to run (the other process flags are then ignored).
-    #[arg(short, long)]
-    process: Option<PathBuf>,
-    /// Allocate a pseudo-TTY.
-    #[arg(short, long)]
-    tty: bool,
-    /// Unix socket that receives the pty master.
-    #[arg(long = "console-socket")]
-    console_socket: Option<PathBuf>,
-    /// Return once the process has started.
-    #[arg(short, long)]
-    detach: bool,
-    /// File to write the process's pid to.
-    #[arg(long = "pid-file")]
-    pid_file: Option<PathBuf>,
-    /// Working directory in the container.
-    #[arg(long)]
-    cwd: Option<PathBuf>,
-    /// Set an environment variable (K=V), repeatable.
-    #[arg(short, long)]
-    env: Vec<String>,
-    /// uid[:gid] to run as.
-    #[arg(short, long)]
-    user: Option<String>,
-    /// Additional gid, repeatable.
-    #[arg(short = 'g', long = "additional-gids")]
-    additional_gids: Vec<u32>,
-    /// Add a capability, repeatable.
-    #[arg(short, long)]
-    cap: Vec<String>,
-    /// Set no_new_privs for the process.
-    #[arg(long = "no-new-privs")]
-    no_new_privs: bool,
-    /// AppArmor profile for the process.
-    #[arg(long)]
-    apparmor: Option<String>,
-    /// SELinux label for the process.
-    #[arg(long = "process-label")]
-    process_label: Option<String>,
-    /// Pass N additional fds (3..3+N) to the process.
-    #[arg(long = "preserve-fds", default_value_t = 0)]
-    preserve_fds: u32,
-    /// Allow exec into a paused container.
-    #[arg(long = "ignore-paused")]
-    ignore_paused: bool,
-    /// Container id.
-    id: String,
-    /// Command and arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    command: Vec<String>,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum ConfigFormat {
-    Toml,
-    Json,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum ListFormat {
-    Table,
-    Json,
-}
-
-/// An error that already carries its message; the exit code is always 1.
-struct Failure(String);
-
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure(e.to_string())
-    }
 }
 
 fn env(var: &str) -> Option<String> {
@@ -345,25 +155,30 @@ fn env(var: &str) -> Option<String> {
 }
 
 fn main() -> ExitCode {
-    // The log file must exist even when the arguments are bad, so look for the logging flags by
-    // hand first and set up logging from them, the environment and the configuration file.
     let args: Vec<String> = std::env::args().collect();
     if let Some(code) = fast_state(&args) {
         return code;
     }
-    let early = early_log_args(&args);
-    let defaults = config::Defaults::of_host();
-    let file = ConfigFile::load(&env);
-    let early_config = file.as_ref().map_err(|e| e.to_string()).and_then(|f| {
-        Config::resolve(&early, &env, f.as_ref(), &defaults).map_err(|e| e.to_string())
+    // One parser. When it rejects the arguments, the logging flags are read from the same
+    // definition with errors ignored: the log file must exist and say why.
+    let parsed = Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let flags = match &parsed {
+        Ok(cli) => cli.flags(),
+        Err(_) => lenient_flags(&args),
+    };
+    // The configuration, resolved once: flags > environment > file > defaults.
+    let config = ConfigFile::load(&env).and_then(|file| {
+        Config::resolve(&flags, &env, file.as_ref(), &config::Defaults::of_host())
     });
-    let (log, format, level) = match &early_config {
+    let (log, format, level) = match &config {
         Ok(c) => (c.log.value.clone(), c.log_format.value, c.log_level.value),
         // A broken file or variable: log where the flags say, then fail.
         Err(_) => (
-            early.log.clone(),
-            early.log_format.unwrap_or_default(),
-            if early.debug {
+            flags.log.clone(),
+            flags.log_format.unwrap_or_default(),
+            if flags.debug {
                 config::LogLevel::Debug
             } else {
                 config::LogLevel::Info
@@ -375,15 +190,11 @@ fn main() -> ExitCode {
         eprintln!("lxcri: cannot open log file: {e}");
         return ExitCode::from(1);
     }
-    if let Err(msg) = &early_config {
-        if to_file {
-            tracing::error!("{msg}");
-        }
-        eprintln!("lxcri: {msg}");
-        return ExitCode::from(1);
-    }
-    let file = file.ok().flatten();
-    let cli = match Cli::try_parse() {
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return fail(&e, to_file),
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -399,26 +210,65 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let config = match Config::resolve(&cli.flags(), &env, file.as_ref(), &defaults) {
-        Ok(c) => c,
-        Err(e) => {
-            if to_file {
-                tracing::error!("{e}");
-            }
-            eprintln!("lxcri: {e}");
-            return ExitCode::from(1);
-        }
-    };
     match run(cli, &config) {
         Ok(code) => ExitCode::from(code),
-        Err(Failure(msg)) => {
-            // Without --log, tracing already writes to stderr; say it once.
-            if to_file {
-                tracing::error!("{msg}");
-            }
-            eprintln!("lxcri: {}", one_line(&msg));
-            ExitCode::from(1)
+        // runc's exit status for an exec whose command could not run (127: not found, 126).
+        Err(Failed::Exec(e)) if e.exit_code() != 1 => {
+            let _ = fail(&e, to_file);
+            ExitCode::from(e.exit_code())
         }
+        Err(Failed::Exec(e)) => fail(&e, to_file),
+        Err(Failed::Runtime(e)) => fail(&e, to_file),
+    }
+}
+
+/// Why a command failed: the library's error, or exec's (which carries an exit status).
+enum Failed {
+    Runtime(Error),
+    Exec(commands::exec::ExecError),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Self {
+        Failed::Runtime(e)
+    }
+}
+
+/// Report `e` once (in the log file when there is one; without, tracing writes to stderr
+/// already) and as one line on stderr; exit status 1.
+fn fail(e: &dyn std::fmt::Display, to_file: bool) -> ExitCode {
+    let msg = e.to_string();
+    if to_file {
+        tracing::error!("{msg}");
+    }
+    eprintln!("lxcri: {}", one_line(&msg));
+    ExitCode::from(1)
+}
+
+/// The logging flags of arguments the parser rejected, read by the same parser with errors
+/// ignored; nothing else is taken from them.
+fn lenient_flags(args: &[String]) -> Flags {
+    let Ok(m) = Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+    else {
+        return Flags::default();
+    };
+    let get = |name: &str| m.try_get_one::<PathBuf>(name).ok().flatten().cloned();
+    Flags {
+        log: get("log"),
+        log_format: m
+            .try_get_one::<Format>("log_format")
+            .ok()
+            .flatten()
+            .map(|f| (*f).into()),
+        log_level: m
+            .try_get_one::<Level>("log_level")
+            .ok()
+            .flatten()
+            .map(|l| (*l).into()),
+        debug: m.try_get_one::<bool>("debug").ok().flatten() == Some(&true),
+        ..Flags::default()
     }
 }
 
@@ -468,67 +318,8 @@ fn fast_state(args: &[String]) -> Option<ExitCode> {
     })
 }
 
-/// The logging flags (`--log`, `--log-format`, `--log-level`, `--debug`), found without clap.
-fn early_log_args(args: &[String]) -> Flags {
-    let mut flags = Flags::default();
-    let mut it = args.iter().skip(1);
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        if name == "--debug" {
-            flags.debug = true;
-            continue;
-        }
-        if !matches!(name, "--log" | "--log-format" | "--log-level") {
-            continue;
-        }
-        let Some(v) = inline.or_else(|| it.next().cloned()) else {
-            break;
-        };
-        match name {
-            "--log" => flags.log = Some(PathBuf::from(v)),
-            "--log-format" => {
-                flags.log_format = Some(if v == "json" {
-                    LogFormat::Json
-                } else {
-                    LogFormat::Text
-                })
-            }
-            _ => flags.log_level = config::LogLevel::parse(&v),
-        }
-    }
-    flags
-}
-
-fn id(s: &str) -> Result<ContainerId, Failure> {
-    Ok(ContainerId::new(s)?)
-}
-
-fn create_options(a: &CreateArgs) -> CreateOptions {
-    CreateOptions {
-        bundle: a.bundle.clone(),
-        pid_file: a.pid_file.clone(),
-        console_socket: a.console_socket.clone(),
-        preserve_fds: a.preserve_fds,
-    }
-}
-
-/// The liblxc version as the monitor, the only process that loads liblxc, reports it.
-fn liblxc_version(libexec: &Path) -> String {
-    std::process::Command::new(libexec.join(lxcri::layout::START_BIN))
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown (lxcri-start not found)".into())
-}
-
 /// lxcri(8), lxcri-<command>(8) for every visible command, and bash, zsh and fish completions.
-fn generate_docs(dir: &Path) -> Result<(), Failure> {
-    use clap::CommandFactory;
+fn generate_docs(dir: &Path) -> std::io::Result<()> {
     use clap_complete::Shell;
     // The command line without its hidden commands (clap_complete would still offer them).
     let full = Cli::command();
@@ -545,7 +336,7 @@ fn generate_docs(dir: &Path) -> Result<(), Failure> {
     cmd.build();
     let man_dir = dir.join("man8");
     std::fs::create_dir_all(&man_dir)?;
-    let page = |c: clap::Command, name: &str| -> Result<(), Failure> {
+    let page = |c: clap::Command, name: &str| -> std::io::Result<()> {
         let mut buf = Vec::new();
         clap_mangen::Man::new(c).section("8").render(&mut buf)?;
         std::fs::write(man_dir.join(format!("{name}.8")), buf)?;
@@ -565,238 +356,51 @@ fn generate_docs(dir: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
+fn run(cli: Cli, config: &Config) -> Result<u8, Failed> {
     if cli.version {
-        let libexec = config.libexec.value.clone();
         println!(
             "lxcri version {}\nliblxc version {}\nspec: {}",
             env!("CARGO_PKG_VERSION"),
-            liblxc_version(&libexec),
+            lxcri::runtime::liblxc_version(&config.libexec.value),
             lxcri::state::OCI_VERSION
         );
         return Ok(0);
     }
     let rt = Runtime {
         // liblxc keys its lock files on the lxcpath string: always hand it the absolute path.
-        root: std::path::absolute(&config.root.value)?,
+        root: std::path::absolute(&config.root.value)
+            .map_err(|e| Error::io(format!("root {}", config.root.value.display()), e))?,
         libexec: config.libexec.value.clone(),
         systemd_cgroup: config.systemd_cgroup.value,
         debug: config.log_level.value == config::LogLevel::Debug,
         lxc_log_level: config.lxc_log_level.value.clone(),
     };
     let Some(cmd) = cli.command else {
-        return Err(Failure("no command given; see lxcri --help".into()));
+        return Err(Error::Usage("no command given; see lxcri --help".into()).into());
     };
-    let mut out = std::io::stdout().lock();
-    match cmd {
-        Cmd::GenerateDocs { dir } => generate_docs(&dir)?,
-        Cmd::Config { format } => match format {
-            ConfigFormat::Toml => write!(out, "{}", config.to_toml())?,
-            ConfigFormat::Json => {
-                writeln!(out, "{}", serde_json::to_string_pretty(&config.to_json())?)?
-            }
-        },
-        Cmd::Create(a) => {
-            let id = id(&a.id)?;
-            rt.create(&id, &create_options(&a))?;
+    let out = &mut std::io::stdout().lock();
+    Ok(match cmd {
+        Cmd::Create(a) => commands::create::run(&rt, &a)?,
+        Cmd::Start(a) => commands::start::run(&rt, &a)?,
+        Cmd::State(a) => commands::state::run(&rt, &a, out)?,
+        Cmd::Kill(a) => commands::kill::run(&rt, &a)?,
+        Cmd::Delete(a) => commands::delete::run(&rt, &a)?,
+        Cmd::List(a) => commands::list::run(&rt, &a, out)?,
+        Cmd::Run(a) => commands::run::run(&rt, &a)?,
+        Cmd::Exec(a) => commands::exec::run(&rt, a).map_err(Failed::Exec)?,
+        Cmd::Pause(a) => commands::pause::run(&rt, &a)?,
+        Cmd::Resume(a) => commands::resume::run(&rt, &a)?,
+        Cmd::Ps(a) => commands::ps::run(&rt, &a, out)?,
+        Cmd::Update(a) => commands::update::run(&rt, &a)?,
+        Cmd::Events(a) => commands::events::run(&rt, &a, out)?,
+        Cmd::Spec(a) => commands::spec::run(&a, cli.rootless.as_deref())?,
+        Cmd::Features => commands::features::run(&rt.libexec, out)?,
+        Cmd::Config(a) => commands::config::run(config, &a, out)?,
+        Cmd::GenerateDocs { dir } => {
+            generate_docs(&dir).map_err(|e| Error::io("generating the docs", e))?;
+            0
         }
-        Cmd::Start { id: i } => rt.start(&id(&i)?)?,
-        Cmd::State { id: i } => {
-            let st = rt.state(&id(&i)?)?;
-            let json = serde_json::to_string_pretty(&st)?;
-            writeln!(out, "{json}")?;
-        }
-        Cmd::Kill { all, id: i, signal } => {
-            let sig = lxcri::signal::parse(&signal)?;
-            rt.kill(&id(&i)?, sig, all)?;
-        }
-        Cmd::Delete { force, id: i } => rt.delete(&id(&i)?, force)?,
-        Cmd::List { format, quiet } => {
-            let list = rt.list()?;
-            if quiet {
-                for s in &list {
-                    writeln!(out, "{}", s.id)?;
-                }
-            } else if format == ListFormat::Json {
-                writeln!(out, "{}", serde_json::to_string(&list)?)?;
-            } else {
-                writeln!(
-                    out,
-                    "{:<20} {:<10} {:<10} {:<40} {:<32} OWNER",
-                    "ID", "PID", "STATUS", "BUNDLE", "CREATED"
-                )?;
-                for s in &list {
-                    writeln!(
-                        out,
-                        "{:<20} {:<10} {:<10} {:<40} {:<32} root",
-                        s.id,
-                        s.pid,
-                        s.status.to_string(),
-                        s.bundle.display(),
-                        s.created
-                    )?;
-                }
-            }
-        }
-        Cmd::Run {
-            create,
-            detach,
-            keep,
-        } => {
-            let id = id(&create.id)?;
-            return Ok(rt.run(&id, &create_options(&create), detach, keep)?);
-        }
-        Cmd::Exec(a) => return exec(&rt, a, config.log.value.is_some()),
-        // ---- pause, resume, ps, update, events
-        Cmd::Pause { id: i } => rt.pause(&id(&i)?)?,
-        Cmd::Resume { id: i } => rt.resume(&id(&i)?)?,
-        Cmd::Ps {
-            format,
-            id: i,
-            ps_args,
-        } => {
-            let i = id(&i)?;
-            if format == ListFormat::Json {
-                writeln!(out, "{}", serde_json::to_string(&rt.pids(&i)?)?)?;
-            } else {
-                write!(out, "{}", rt.ps_table(&i, &ps_args)?)?;
-            }
-        }
-        Cmd::Update(a) => update(&rt, a)?,
-        Cmd::Events {
-            stats,
-            interval,
-            id: i,
-        } => {
-            let i = id(&i)?;
-            if stats {
-                let ev = rt.stats_event(&i)?;
-                writeln!(out, "{}", serde_json::to_string(&ev)?)?;
-            } else {
-                let every = lxcri::commands::events::parse_interval(&interval)?;
-                drop(out);
-                rt.events(&i, every, &mut std::io::stdout())?;
-            }
-        }
-        // --- spec and features ---
-        Cmd::Spec { bundle } => {
-            let config = if spec_rootless(cli.rootless.as_deref()) {
-                lxcri::default_spec::rootless_config(
-                    nix::unistd::getuid().as_raw(),
-                    nix::unistd::getgid().as_raw(),
-                )?
-            } else {
-                lxcri::default_spec::default_config()?
-            };
-            lxcri::default_spec::write_new_config(&bundle, &config)?;
-        }
-        Cmd::Features => {
-            let lxc = liblxc_version(&rt.libexec);
-            let mut extra = Vec::new();
-            // Only a version lxcri-start really reported is worth an annotation.
-            if !lxc.starts_with("unknown") {
-                extra.push(("org.linuxcontainers.lxc.version", lxc));
-            }
-            let f = lxcri::commands::features::features(&extra);
-            writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?;
-        }
-    }
-    Ok(0)
-}
-
-fn update(rt: &Runtime, a: UpdateArgs) -> Result<(), Failure> {
-    use lxcri::update::{parse_bytes, set};
-    let mut res = match &a.resources {
-        Some(p) if p.as_os_str() == "-" => serde_json::from_reader(std::io::stdin().lock())
-            .map_err(|e| Failure(format!("cannot parse resources from stdin: {e}")))?,
-        Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Failure(format!("cannot open {}: {e}", p.display())))?;
-            serde_json::from_reader(std::io::BufReader::new(f))
-                .map_err(|e| Failure(format!("cannot parse {}: {e}", p.display())))?
-        }
-        None => serde_json::json!({}),
-    };
-    if !res.is_object() {
-        return Err(Failure("resources must be a JSON object".into()));
-    }
-    if a.kernel_memory.is_some() || a.kernel_memory_tcp.is_some() {
-        tracing::warn!("--kernel-memory and --kernel-memory-tcp are ignored");
-    }
-    for (path, v) in [
-        ("memory.limit", &a.memory),
-        ("memory.reservation", &a.memory_reservation),
-        ("memory.swap", &a.memory_swap),
-    ] {
-        if let Some(v) = v {
-            set(&mut res, path, parse_bytes(v)?.into());
-        }
-    }
-    let numbers: [(&str, Option<serde_json::Value>); 7] = [
-        ("cpu.shares", a.cpu_shares.map(Into::into)),
-        ("cpu.quota", a.cpu_quota.map(Into::into)),
-        ("cpu.period", a.cpu_period.map(Into::into)),
-        ("cpu.realtimeRuntime", a.cpu_rt_runtime.map(Into::into)),
-        ("cpu.realtimePeriod", a.cpu_rt_period.map(Into::into)),
-        ("pids.limit", a.pids_limit.map(Into::into)),
-        ("blockIO.weight", a.blkio_weight.map(Into::into)),
-    ];
-    for (path, v) in numbers {
-        if let Some(v) = v {
-            set(&mut res, path, v);
-        }
-    }
-    if let Some(c) = a.cpuset_cpus {
-        set(&mut res, "cpu.cpus", c.into());
-    }
-    if let Some(m) = a.cpuset_mems {
-        set(&mut res, "cpu.mems", m.into());
-    }
-    rt.update(&id(&a.id)?, &res)?;
-    Ok(())
-}
-
-/// `--rootless` (no value, "true", or "auto" for a caller who is not root) asks `spec` for the
-/// rootless variant; runc spells it `spec --rootless`, which clap reads as this global flag.
-fn spec_rootless(flag: Option<&str>) -> bool {
-    match flag {
-        Some("true") => true,
-        Some("auto") => !nix::unistd::geteuid().is_root(),
-        _ => false,
-    }
-}
-
-fn exec(rt: &Runtime, a: ExecArgs, to_file: bool) -> Result<u8, Failure> {
-    let opts = lxcri::commands::exec::ExecOptions {
-        process_file: a.process,
-        args: a.command,
-        tty: a.tty,
-        console_socket: a.console_socket,
-        detach: a.detach,
-        pid_file: a.pid_file,
-        cwd: a.cwd,
-        env: a.env,
-        user: a.user,
-        additional_gids: a.additional_gids,
-        caps: a.cap,
-        no_new_privs: a.no_new_privs,
-        apparmor: a.apparmor,
-        process_label: a.process_label,
-        preserve_fds: a.preserve_fds,
-        ignore_paused: a.ignore_paused,
-    };
-    match rt.exec(&id(&a.id)?, &opts) {
-        Ok(code) => Ok(code),
-        // runc's exit status for a command that could not run (127: not found, 126).
-        Err(e) if e.exit_code() != 1 => {
-            if to_file {
-                tracing::error!("{e}");
-            }
-            eprintln!("lxcri: {}", one_line(&e.to_string()));
-            Ok(e.exit_code())
-        }
-        Err(e) => Err(Failure(e.to_string())),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -811,8 +415,8 @@ mod tests {
     }
 
     #[test]
-    fn early_log_flags_in_both_spellings() {
-        let f = early_log_args(&args(&[
+    fn logging_flags_of_rejected_arguments() {
+        let a = args(&[
             "--root",
             "/r",
             "--log=/tmp/l",
@@ -820,20 +424,29 @@ mod tests {
             "json",
             "--log-level=error",
             "create",
+            "--no-such-flag",
             "x",
-        ]));
+        ]);
+        assert!(Cli::try_parse_from(&a).is_err());
+        let f = lenient_flags(&a);
         assert_eq!(f.log, Some(PathBuf::from("/tmp/l")));
         assert_eq!(f.log_format, Some(LogFormat::Json));
         assert_eq!(f.log_level, Some(config::LogLevel::Error));
         assert!(!f.debug);
-        // Only the logging flags: the rest is clap's.
+        // Only the logging flags.
         assert_eq!(f.root, None);
-        let f = early_log_args(&args(&["--debug", "--log", "/tmp/m", "--log-format=text"]));
+        let f = lenient_flags(&args(&[
+            "--debug",
+            "--log",
+            "/tmp/m",
+            "--log-format=text",
+            "nope",
+        ]));
         assert!(f.debug);
         assert_eq!(f.log, Some(PathBuf::from("/tmp/m")));
         assert_eq!(f.log_format, Some(LogFormat::Text));
-        // A flag without its value at the end is left to clap to reject.
-        assert_eq!(early_log_args(&args(&["--log"])), Flags::default());
+        // A flag without its value: nothing to log to.
+        assert_eq!(lenient_flags(&args(&["--log"])).log, None);
     }
 
     #[test]

@@ -18,13 +18,28 @@ use crate::init_proto::InitConfig;
 use crate::seccomp::{Compiled, Listener};
 use crate::spec;
 
-/// `create`'s flags (and `run`'s), as runc names them.
-#[derive(Debug, Clone, Default)]
+/// `create`'s flags (and `run`'s), as runc names them; clap parses them (commands/create.rs,
+/// commands/run.rs).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct CreateOptions {
+    /// Path to the bundle directory.
+    #[arg(short, long, default_value = ".")]
     pub bundle: PathBuf,
+    /// File to write the container process's pid to.
+    #[arg(long = "pid-file")]
     pub pid_file: Option<PathBuf>,
+    /// Unix socket that receives the pty master when process.terminal is true.
+    #[arg(long = "console-socket")]
     pub console_socket: Option<PathBuf>,
+    /// Pass N additional fds (3..3+N) to the container.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
     pub preserve_fds: u32,
+    /// Accepted for compatibility; liblxc always pivots.
+    #[arg(long = "no-pivot")]
+    pub no_pivot: bool,
+    /// Accepted for compatibility; liblxc creates no session keyring.
+    #[arg(long = "no-new-keyring")]
+    pub no_new_keyring: bool,
 }
 
 /// What [`check`] found in the spec: the process, the rootfs, and the compiled seccomp filter.

@@ -95,3 +95,14 @@ pub(crate) fn cgroups_of(st: &State) -> Result<Option<CgroupPaths>, Error> {
     let layout = CgroupLayout::detect()?;
     Ok(Some(CgroupPaths::for_relative(&layout, &st.cgroup_dir)?))
 }
+
+/// The liblxc version as the monitor, the only process that loads liblxc, reports it.
+pub fn liblxc_version(libexec: &std::path::Path) -> String {
+    std::process::Command::new(libexec.join(crate::layout::START_BIN))
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown (lxcri-start not found)".into())
+}

@@ -18,67 +18,8 @@ use crate::state::{State, Status};
 /// bundle's config.json holds them.
 const RESOURCES_FILE: &str = "resources.json";
 
-/// Parse a size as runc's flags take it: bytes, or a number with a binary k/m/g/t/p suffix
-/// (optionally followed by b), or -1 for "no limit".
-pub fn parse_bytes(s: &str) -> Result<i64, Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "invalid size {s:?}: expected e.g. 1048576, 512m, 1g or -1"
-        ))
-    };
-    let t = s.trim().to_ascii_lowercase();
-    if t == "-1" {
-        return Ok(-1);
-    }
-    let t = t.strip_suffix('b').unwrap_or(&t);
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let shift = match c {
-                'k' => 10,
-                'm' => 20,
-                'g' => 30,
-                't' => 40,
-                'p' => 50,
-                _ => return Err(bad()),
-            };
-            (&t[..i], 1u64 << shift)
-        }
-        _ => (t, 1),
-    };
-    if let Ok(n) = num.parse::<u64>() {
-        return n
-            .checked_mul(mult)
-            .and_then(|v| i64::try_from(v).ok())
-            .ok_or_else(bad);
-    }
-    let f: f64 = num.parse().map_err(|_| bad())?;
-    let v = f * mult as f64;
-    if !v.is_finite() || v < 0.0 || v >= i64::MAX as f64 {
-        return Err(bad());
-    }
-    // Whole bytes; truncation is what runc's units.RAMInBytes does too.
-    Ok(v as i64)
-}
-
-/// Set `value` at the dotted `path` of a JSON object, creating objects on the way.
-pub fn set(root: &mut Value, path: &str, value: Value) {
-    let mut cur = root;
-    let mut parts = path.split('.').peekable();
-    while let Some(p) = parts.next() {
-        if !cur.is_object() {
-            *cur = Value::Object(Default::default());
-        }
-        let Value::Object(map) = cur else { return };
-        if parts.peek().is_none() {
-            map.insert(p.to_string(), value);
-            return;
-        }
-        cur = map.entry(p.to_string()).or_insert(Value::Null);
-    }
-}
-
 /// Recursively merge `new` into `base`: objects key by key, anything else replaces.
-fn merge(base: &mut Value, new: &Value) {
+pub fn merge(base: &mut Value, new: &Value) {
     match (base, new) {
         (Value::Object(b), Value::Object(n)) => {
             for (k, v) in n {
@@ -243,19 +184,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_bytes("1048576").expect("n"), 1 << 20);
-        assert_eq!(parse_bytes("512m").expect("m"), 512 << 20);
-        assert_eq!(parse_bytes("1G").expect("g"), 1 << 30);
-        assert_eq!(parse_bytes("64MB").expect("mb"), 64 << 20);
-        assert_eq!(parse_bytes("1.5k").expect("f"), 1536);
-        assert_eq!(parse_bytes("-1").expect("-1"), -1);
-        assert!(parse_bytes("abc").is_err());
-        assert!(parse_bytes("-5").is_err());
-        assert!(parse_bytes("9999999p").is_err());
-    }
-
     fn layout_and_paths() -> (CgroupLayout, CgroupPaths) {
         let ctrls = ["blkio", "cpu", "cpuset", "devices", "memory", "pids"];
         let layout = CgroupLayout {
@@ -298,7 +226,7 @@ mod tests {
         assert_eq!(files_for(&zeros, &layout, &cg).expect("zeros"), []);
         let mut merged = json!({"memory": {"limit": 67108864}, "pids": {"limit": 10}});
         let mut update = zeros.clone();
-        set(&mut update, "memory.limit", json!(134217728));
+        merge(&mut update, &json!({"memory": {"limit": 134217728}}));
         merge(&mut merged, &update);
         assert_eq!(
             files_for(&merged, &layout, &cg).expect("update"),
@@ -310,11 +238,8 @@ mod tests {
     }
 
     #[test]
-    fn set_and_merge() {
-        let mut v = json!({});
-        set(&mut v, "memory.limit", json!(5));
-        set(&mut v, "cpu.cpus", json!("0"));
-        assert_eq!(v, json!({"memory": {"limit": 5}, "cpu": {"cpus": "0"}}));
+    fn merge_objects_key_by_key() {
+        let v = json!({"memory": {"limit": 5}, "cpu": {"cpus": "0"}});
         let mut base = json!({"memory": {"limit": 1, "swap": 2}, "pids": {"limit": 3}});
         merge(&mut base, &v);
         assert_eq!(

@@ -787,3 +787,17 @@ fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
     sys::fd::write_new(path, data, mode)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
+
+/// `lxcri create [FLAGS] ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub options: CreateOptions,
+    /// Container id.
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.create(&ContainerId::new(&a.id)?, &a.options)?;
+    Ok(0)
+}

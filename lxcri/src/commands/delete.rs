@@ -128,3 +128,17 @@ impl Runtime {
         Ok(())
     }
 }
+
+/// `lxcri delete [--force] ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Kill a container that is still running first.
+    #[arg(short, long)]
+    pub force: bool,
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.delete(&ContainerId::new(&a.id)?, a.force)?;
+    Ok(0)
+}

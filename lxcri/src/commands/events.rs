@@ -108,6 +108,31 @@ fn write_line(out: &mut dyn Write, line: &str) -> Result<(), Error> {
         .map_err(|e| Error::io("cannot write events", e))
 }
 
+/// `lxcri events [--stats] [--interval D] ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print one stats object and exit.
+    #[arg(long)]
+    pub stats: bool,
+    /// Time between two stats objects (e.g. 5s, 500ms, 1m).
+    #[arg(long, default_value = "5s")]
+    pub interval: String,
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let id = ContainerId::new(&a.id)?;
+    if a.stats {
+        let ev = rt.stats_event(&id)?;
+        let json = serde_json::to_string(&ev).map_err(|e| Error::io("events", e.into()))?;
+        writeln!(out, "{json}").map_err(|e| Error::io("stdout", e))?;
+    } else {
+        let every = parse_interval(&a.interval)?;
+        rt.events(&id, every, out)?;
+    }
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,7 +223,7 @@ impl Runtime {
             cgroups,
             preserve_fds: opts.preserve_fds,
         };
-        run(&plan, opts)
+        run_parent(&plan, opts)
     }
 }
 
@@ -348,7 +348,7 @@ fn namespaces_to_join(pid: i32) -> Result<CloneFlags, ExecError> {
 }
 
 /// P's part: fork C, collect the reports, hand out the pty, wait.
-fn run(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
+fn run_parent(plan: &Plan, opts: &ExecOptions) -> Result<u8, ExecError> {
     // Fds above the preserved ones stay ours; the process gets stdio and 3..3+N.
     sys::fd::close_range_cloexec(3 + opts.preserve_fds);
     // G's parent C exits at once; as a subreaper we get G to wait for (and never a stray
@@ -689,6 +689,90 @@ fn copy_winsize(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
             );
         }
     }
+}
+
+/// `lxcri exec [FLAGS] ID [COMMAND...]`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Path to a process.json to run (the other process flags are then ignored).
+    #[arg(short, long)]
+    pub process: Option<PathBuf>,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Unix socket that receives the pty master.
+    #[arg(long = "console-socket")]
+    pub console_socket: Option<PathBuf>,
+    /// Return once the process has started.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// File to write the process's pid to.
+    #[arg(long = "pid-file")]
+    pub pid_file: Option<PathBuf>,
+    /// Working directory in the container.
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Set an environment variable (K=V), repeatable.
+    #[arg(short, long)]
+    pub env: Vec<String>,
+    /// uid[:gid] to run as.
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Additional gid, repeatable.
+    #[arg(short = 'g', long = "additional-gids")]
+    pub additional_gids: Vec<u32>,
+    /// Add a capability, repeatable.
+    #[arg(short, long)]
+    pub cap: Vec<String>,
+    /// Set no_new_privs for the process.
+    #[arg(long = "no-new-privs")]
+    pub no_new_privs: bool,
+    /// AppArmor profile for the process.
+    #[arg(long)]
+    pub apparmor: Option<String>,
+    /// SELinux label for the process.
+    #[arg(long = "process-label")]
+    pub process_label: Option<String>,
+    /// Pass N additional fds (3..3+N) to the process.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Allow exec into a paused container.
+    #[arg(long = "ignore-paused")]
+    pub ignore_paused: bool,
+    /// Container id.
+    pub id: String,
+    /// Command and arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+impl From<Args> for ExecOptions {
+    fn from(a: Args) -> Self {
+        ExecOptions {
+            process_file: a.process,
+            args: a.command,
+            tty: a.tty,
+            console_socket: a.console_socket,
+            detach: a.detach,
+            pid_file: a.pid_file,
+            cwd: a.cwd,
+            env: a.env,
+            user: a.user,
+            additional_gids: a.additional_gids,
+            caps: a.cap,
+            no_new_privs: a.no_new_privs,
+            apparmor: a.apparmor,
+            process_label: a.process_label,
+            preserve_fds: a.preserve_fds,
+            ignore_paused: a.ignore_paused,
+        }
+    }
+}
+
+/// The exit status of the process in the foreground, 0 once it runs with `--detach`.
+pub fn run(rt: &Runtime, a: Args) -> Result<u8, ExecError> {
+    let id = ContainerId::new(&a.id).map_err(Error::from)?;
+    rt.exec(&id, &ExecOptions::from(a))
 }
 
 #[cfg(test)]

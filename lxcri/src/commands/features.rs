@@ -14,6 +14,7 @@ use oci_spec::runtime::{
 use serde::Serialize;
 
 use crate::default_spec::SPEC_VERSION;
+use crate::error::Error;
 use crate::spec::{Host, RealHost};
 
 /// The oldest runtime-spec version whose configs lxcri accepts.
@@ -350,6 +351,20 @@ pub fn features(extra_annotations: &[(&str, String)]) -> Features {
         },
         annotations,
     }
+}
+
+/// `lxcri features`: the runtime-spec features document of this build (JSON).
+pub fn run(libexec: &std::path::Path, out: &mut dyn std::io::Write) -> Result<u8, Error> {
+    let lxc = crate::runtime::liblxc_version(libexec);
+    let mut extra = Vec::new();
+    // Only a version lxcri-start really reported is worth an annotation.
+    if !lxc.starts_with("unknown") {
+        extra.push(("org.linuxcontainers.lxc.version", lxc));
+    }
+    let json = serde_json::to_string_pretty(&features(&extra))
+        .map_err(|e| Error::io("features", e.into()))?;
+    writeln!(out, "{json}").map_err(|e| Error::io("stdout", e))?;
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -47,3 +47,20 @@ impl Runtime {
         })
     }
 }
+
+/// `lxcri kill [--all] ID [SIGNAL]`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Signal every process in the container's cgroup.
+    #[arg(short, long)]
+    pub all: bool,
+    pub id: String,
+    #[arg(default_value = "SIGTERM")]
+    pub signal: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    let sig = crate::signal::parse(&a.signal)?;
+    rt.kill(&ContainerId::new(&a.id)?, sig, a.all)?;
+    Ok(0)
+}

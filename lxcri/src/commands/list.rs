@@ -1,5 +1,7 @@
 //! `lxcri list`: the state of every container under `--root`.
 
+use std::io::Write;
+
 use tracing::debug;
 
 use crate::error::Error;
@@ -33,4 +35,54 @@ impl Runtime {
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
+}
+
+/// `lxcri list [--format table|json] [--quiet]`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only the ids.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// How `list` and `ps` print.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(rt: &Runtime, a: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let list = rt.list()?;
+    let w = |e| Error::io("stdout", e);
+    if a.quiet {
+        for s in &list {
+            writeln!(out, "{}", s.id).map_err(w)?;
+        }
+    } else if a.format == Format::Json {
+        let json = serde_json::to_string(&list).map_err(|e| Error::io("list", e.into()))?;
+        writeln!(out, "{json}").map_err(w)?;
+    } else {
+        writeln!(
+            out,
+            "{:<20} {:<10} {:<10} {:<40} {:<32} OWNER",
+            "ID", "PID", "STATUS", "BUNDLE", "CREATED"
+        )
+        .map_err(w)?;
+        for s in &list {
+            writeln!(
+                out,
+                "{:<20} {:<10} {:<10} {:<40} {:<32} root",
+                s.id,
+                s.pid,
+                s.status.to_string(),
+                s.bundle.display(),
+                s.created
+            )
+            .map_err(w)?;
+        }
+    }
+    Ok(0)
 }

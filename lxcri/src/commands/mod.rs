@@ -3,6 +3,7 @@
 //! no command imports from another's file: what two commands share lives in a module of its
 //! own (plan, teardown, sys, ...).
 
+pub mod config;
 pub mod create;
 pub mod delete;
 pub mod events;
@@ -14,5 +15,7 @@ pub mod pause;
 pub mod ps;
 pub mod resume;
 pub mod run;
+pub mod spec;
 pub mod start;
 pub mod state;
+pub mod update;

@@ -20,3 +20,14 @@ impl Runtime {
         Ok(())
     }
 }
+
+/// `lxcri pause ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.pause(&ContainerId::new(&a.id)?)?;
+    Ok(0)
+}

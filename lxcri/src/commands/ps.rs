@@ -2,6 +2,7 @@
 //! filtered to them (its pid namespace when it has no cgroup of its own).
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::process::Command;
 
 use crate::error::Error;
@@ -66,6 +67,36 @@ fn filter_ps(text: &str, pids: &BTreeSet<i32>) -> Result<String, Error> {
         }
     }
     Ok(out)
+}
+
+/// `lxcri ps [--format table|json] ID [PS_ARGS]`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    pub id: String,
+    /// Arguments for ps (after `--`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
+}
+
+/// How `ps` prints (the same choice as `list`'s).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(rt: &Runtime, a: &Args, out: &mut dyn Write) -> Result<u8, Error> {
+    let id = ContainerId::new(&a.id)?;
+    let w = |e| Error::io("stdout", e);
+    if a.format == Format::Json {
+        let json = serde_json::to_string(&rt.pids(&id)?).map_err(|e| Error::io("ps", e.into()))?;
+        writeln!(out, "{json}").map_err(w)?;
+    } else {
+        write!(out, "{}", rt.ps_table(&id, &a.ps_args)?).map_err(w)?;
+    }
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -24,3 +24,14 @@ impl Runtime {
         Ok(())
     }
 }
+
+/// `lxcri resume ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.resume(&ContainerId::new(&a.id)?)?;
+    Ok(0)
+}

@@ -59,3 +59,22 @@ impl Runtime {
         code
     }
 }
+
+/// `lxcri run [FLAGS] ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub options: CreateOptions,
+    /// Container id.
+    pub id: String,
+    /// Return after start instead of waiting for the container.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keep the container after it exits.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.run(&ContainerId::new(&a.id)?, &a.options, a.detach, a.keep)
+}

@@ -145,3 +145,14 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
         init_dead = dead_now;
     }
 }
+
+/// `lxcri start ID`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    pub id: String,
+}
+
+pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
+    rt.start(&ContainerId::new(&a.id)?)?;
+    Ok(0)
+}
