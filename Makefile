@@ -89,8 +89,12 @@ lint: deps
 
 # Test threads get 8 MiB of stack, like a process's main thread: the property tests feed serde
 # JSON nested as deep as its recursion limit, which needs more than the default 2 MiB unoptimised.
+# Unit tests that do not apply here (not root, ...) end through lxcri's `skip!`, counted apart.
+UNIT_SKIP_LOG = $(CURDIR)/$(BUILD)/unit-skips.log
 unit: deps
-	RUST_MIN_STACK=8388608 $(CARGO) test --locked --workspace --exclude lxcri-tests
+	@mkdir -p $(BUILD) && rm -f $(UNIT_SKIP_LOG)
+	LXCRI_SKIP_LOG=$(UNIT_SKIP_LOG) RUST_MIN_STACK=8388608 $(CARGO) test --locked --workspace --exclude lxcri-tests
+	@./tests/report-skips.sh unit $(UNIT_SKIP_LOG)
 
 # The conformance checker (tests/checker), run as the process of test containers: static like
 # lxcri-init, in build/test (a test tool, never installed).

@@ -3,6 +3,10 @@
 //! The modules without the `runtime` feature (ids, layout, the init and hook protocols, process
 //! finishing) are what the static `lxcri-init` and `lxcri-hook` link; everything else needs liblxc.
 
+#[cfg(test)]
+#[macro_use]
+mod test_skip;
+
 pub mod default_spec;
 pub mod fault;
 pub mod hook_proto;

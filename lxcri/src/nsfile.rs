@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn accepts_bind_mounted_namespace_files() {
         if !nix::unistd::geteuid().is_root() {
-            return;
+            skip!("needs root");
         }
         let dir = tempfile::tempdir().unwrap();
         let pin = dir.path().join("netns");

@@ -172,6 +172,16 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
+/// Polls `cond` until it holds; panics naming `what` when `timeout` has passed first. For
+/// tests that wait for something to happen, instead of sleeping and hoping it has.
+pub fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Waits for `child` at most `timeout`; kills it when the time is up.
 pub fn wait_timeout(child: &mut Child, timeout: Duration) -> (Option<ExitStatus>, bool) {
     let deadline = Instant::now() + timeout;

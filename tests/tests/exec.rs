@@ -1,7 +1,8 @@
 //! `exec`: one more process in a running container, driven as callers drive `runc exec`.
 
 use lxcri_tests::{
-    is_lxcri, ns_link, runtime, unique_id, wait_timeout, Bundle, Out, Runtime, CMD_TIMEOUT,
+    is_lxcri, ns_link, runtime, unique_id, wait_timeout, wait_until, Bundle, Out, Runtime,
+    CMD_TIMEOUT,
 };
 use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
 use serde_json::json;
@@ -410,12 +411,10 @@ fn exec_does_not_expose_the_host_binary() {
     );
     if is_lxcri() {
         let result = b.rootfs().join("tmp/attack");
-        let deadline = Instant::now() + CMD_TIMEOUT;
-        while !result.exists() {
-            assert!(Instant::now() < deadline, "the attack never finished");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(100));
+        // The line is complete once it ends in a newline.
+        wait_until("the attack finishes", CMD_TIMEOUT, || {
+            fs::read_to_string(&result).is_ok_and(|s| s.ends_with('\n'))
+        });
         assert_eq!(
             fs::read_to_string(&result).expect("result").trim(),
             "DENIED",

@@ -1,6 +1,6 @@
 //! pause, resume, ps, update and events, as callers use them on runc.
 
-use lxcri_tests::{unique_id, Bundle, Runtime, CMD_TIMEOUT};
+use lxcri_tests::{unique_id, wait_until, Bundle, Runtime, CMD_TIMEOUT};
 use serde_json::{json, Value};
 use std::fs;
 use std::io::Write;
@@ -63,11 +63,16 @@ fn pause_stops_progress_and_resume_restarts_it() {
     started(&rt, &id, &b);
     let counter = shared.path().join("n");
     let read = || fs::read_to_string(&counter).unwrap_or_default();
-    std::thread::sleep(Duration::from_millis(300));
+    let counting = |than: &str| {
+        let n = read();
+        !n.trim().is_empty() && n != than
+    };
+    wait_until("the counter starts", CMD_TIMEOUT, || counting(""));
 
     rt.run(&["pause", &id]).ok();
     assert_eq!(rt.status(&id), "paused");
     let frozen = read();
+    // Ten of its intervals: a counter that does not move in that time is frozen.
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(read(), frozen, "the counter grew while paused");
     // Pausing twice is an error in runc ("container not running").
@@ -75,8 +80,9 @@ fn pause_stops_progress_and_resume_restarts_it() {
 
     rt.run(&["resume", &id]).ok();
     assert_eq!(rt.status(&id), "running");
-    std::thread::sleep(Duration::from_millis(500));
-    assert_ne!(read(), frozen, "the counter did not grow after resume");
+    wait_until("the counter grows after resume", CMD_TIMEOUT, || {
+        counting(&frozen)
+    });
     // Resuming a running container is an error in runc too ("container not paused").
     rt.run(&["resume", &id]).fails();
     rt.delete_force(&id).ok();

@@ -69,14 +69,12 @@ fn enter(dir: &Path, child: &Child) {
 #[test]
 fn real_v1_cgroup_lifecycle() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping real_v1_cgroup_lifecycle: needs root");
-        return;
+        skip!("needs root");
     }
     let layout = CgroupLayout::detect().expect("detect");
     let ctrls = ["freezer", "pids", "memory"];
     if !ctrls.iter().all(|c| layout.v1.contains_key(*c)) {
-        eprintln!("skipping real_v1_cgroup_lifecycle: v1 freezer, pids and memory not all mounted");
-        return;
+        skip!("v1 freezer, pids and memory not all mounted");
     }
     // Below our own cgroup in each hierarchy, so that a sandbox's accounting still covers it.
     let own =
@@ -162,13 +160,11 @@ fn real_v1_cgroup_lifecycle() {
 #[test]
 fn real_v1_remove_busy() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping real_v1_remove_busy: needs root");
-        return;
+        skip!("needs root");
     }
     let layout = CgroupLayout::detect().expect("detect");
     let Some(mount) = layout.v1.get("pids") else {
-        eprintln!("skipping real_v1_remove_busy: no v1 pids hierarchy");
-        return;
+        skip!("no v1 pids hierarchy");
     };
     let own =
         parse_proc_cgroup(&fs::read_to_string("/proc/self/cgroup").expect("read")).expect("parse");
