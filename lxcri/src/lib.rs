@@ -35,6 +35,8 @@ pub mod lock;
 #[cfg(feature = "runtime")]
 pub mod logging;
 #[cfg(feature = "runtime")]
+pub mod monitor;
+#[cfg(feature = "runtime")]
 pub mod nsfile;
 #[cfg(feature = "runtime")]
 pub mod pidns;

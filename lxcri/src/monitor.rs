@@ -1,0 +1,241 @@
+//! liblxc's monitor during create (DESIGN.md "Processes and their lifetime"): `lxcri-start`
+//! spawned from its sealed copy and held until the runtime directory is complete
+//! ([`PendingMonitor`]), init's report awaited through `init.sock` while the monitor lives
+//! ([`wait_for_init`]), and the monitor's end once init is ready ([`LeavingMonitor`]).
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags};
+
+use crate::cgroup::CgroupLayout;
+use crate::error::Error;
+use crate::id::ContainerId;
+use crate::init_proto::{self, InitMessage};
+use crate::layout::RuntimeDir;
+use crate::sys::{self, pidfd::PidFd};
+use crate::teardown::remove_monitor_cgroups;
+
+/// Spawns `lxcri-start` from its sealed copy, waiting for [`PendingMonitor::go`]. Only the
+/// monitor and what liblxc runs from it inherit the hook's copy (`hook_fd`); init closes it.
+pub fn spawn(
+    id: &ContainerId,
+    rd: &RuntimeDir,
+    preserve_fds: u32,
+    start_copy: &OwnedFd,
+    start_bin: &Path,
+    hook_fd: OwnedFd,
+) -> Result<PendingMonitor, Error> {
+    // Fds above the preserved ones must not reach the monitor, so not the container: from
+    // here on every fd of ours is close-on-exec.
+    sys::fd::close_range_cloexec(3 + preserve_fds);
+    nix::fcntl::fcntl(
+        &hook_fd,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
+    // Close-on-exec here; only the monitor's end is passed on (in pre_exec).
+    let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| Error::io("pipe for the monitor", e.into()))?;
+    let go_fd = go_read.as_raw_fd();
+    let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
+    monitor
+        .arg(id.as_str())
+        .arg(rd.root())
+        .arg(rd.lxc_config())
+        .arg(go_fd.to_string());
+    // With newuidmap on PATH liblxc insists that even root has /etc/subuid ranges for
+    // the spec's idmaps; as runc, we write the maps directly as root. An unprivileged user
+    // can write only the map of its own ids; the /etc/subuid ranges need newuidmap and
+    // newgidmap, which liblxc finds on PATH.
+    if !crate::rootless::unprivileged() {
+        monitor.env_remove("PATH");
+    }
+    // A create killed at any moment must not leave a monitor behind that goes on building
+    // the container: the monitor dies with us (create kills it itself when it is done).
+    let parent = nix::unistd::getpid();
+    // SAFETY: the closure runs in the forked child before execve and only makes three
+    // async-signal-safe system calls (prctl, getppid, fcntl); it allocates nothing.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent.as_raw() {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            if libc::fcntl(go_fd, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = monitor
+        .spawn()
+        .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
+    drop(hook_fd);
+    drop(go_read);
+    let pid = child.id() as i32;
+    let pidfd = match PidFd::open(pid) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::io("pidfd_open monitor", e));
+        }
+    };
+    Ok(PendingMonitor {
+        child: Some(child),
+        go: Some(go_write),
+        pid,
+        pidfd,
+    })
+}
+
+/// The monitor after create has sent it SIGKILL: reaped and its cgroups removed by `finish`
+/// (create's own cgroup removal waits for the monitor's exit, as it must be empty).
+pub struct LeavingMonitor {
+    pub child: Option<Child>,
+    pub layout: CgroupLayout,
+    pub cgroup_dir: String,
+}
+
+impl LeavingMonitor {
+    pub fn finish(mut self) {
+        if let Some(mut m) = self.child.take() {
+            let _ = m.wait();
+        }
+        remove_monitor_cgroups(&self.layout, &self.cgroup_dir);
+    }
+}
+
+/// A monitor spawned by create that has not been told to go yet. Dropped before create has
+/// handed the child to its cleanup, it kills and reaps the monitor: a create that fails early
+/// leaves no process behind.
+pub struct PendingMonitor {
+    pub child: Option<Child>,
+    /// Our end of the monitor's GO_FD: one byte starts it, closing it ends it.
+    go: Option<OwnedFd>,
+    pub pid: i32,
+    pub pidfd: PidFd,
+}
+
+impl PendingMonitor {
+    pub fn go(&mut self) -> Result<(), Error> {
+        let fd = self
+            .go
+            .take()
+            .ok_or_else(|| Error::Init("the monitor was told to go twice".into()))?;
+        nix::unistd::write(&fd, b"g").map_err(|e| Error::io("starting the monitor", e.into()))?;
+        Ok(())
+    }
+}
+
+impl Drop for PendingMonitor {
+    fn drop(&mut self) {
+        drop(self.go.take());
+        if let Some(mut m) = self.child.take() {
+            let _ = m.kill();
+            let _ = m.wait();
+        }
+    }
+}
+
+/// Wait until init connects to init.sock and reports, or the monitor dies, or time runs out.
+pub fn wait_for_init(
+    listener: &UnixListener,
+    monitor: &PidFd,
+    timeout: Duration,
+    rd: &RuntimeDir,
+) -> Result<ReceivedInit, Error> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Init(format!(
+                "container init did not report within {}s{}",
+                timeout.as_secs(),
+                lxc_log_tail(rd)
+            )));
+        }
+        let mut fds = [
+            PollFd::new(listener.as_fd(), PollFlags::POLLIN),
+            PollFd::new(monitor.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, sys::poll::timeout(left)) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::io("poll", e.into())),
+        }
+        let listener_ready = fds[0].revents().is_some_and(|r| !r.is_empty());
+        let monitor_dead = fds[1].revents().is_some_and(|r| !r.is_empty());
+        if listener_ready {
+            match listener.accept() {
+                Ok((stream, _)) => return receive_init(stream, left),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(Error::io("accept on init.sock", e)),
+            }
+        }
+        if monitor_dead {
+            return Err(Error::Init(format!(
+                "liblxc failed to start the container{}",
+                lxc_log_tail(rd)
+            )));
+        }
+    }
+}
+
+fn receive_init(stream: UnixStream, timeout: Duration) -> Result<ReceivedInit, Error> {
+    stream
+        .set_nonblocking(false)
+        .and_then(|_| stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))))
+        .map_err(|e| Error::io("init.sock", e))?;
+    let fd: OwnedFd = stream.into();
+    let mut listener = None;
+    loop {
+        let received =
+            init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
+        match &received.message {
+            InitMessage::Listener if listener.is_none() => {
+                listener = Some(
+                    received
+                        .fd
+                        .ok_or_else(|| Error::Init("init sent no seccomp listener fd".into()))?,
+                );
+            }
+            InitMessage::Listener => {
+                return Err(Error::Init("init sent a second seccomp listener".into()))
+            }
+            InitMessage::Ready => return Ok(ReceivedInit { received, listener }),
+            InitMessage::Error(msg) => return Err(Error::Init(msg.clone())),
+        }
+    }
+}
+
+/// Init's `Ready` message, and the listener fd of its seccomp filter if it sent one before.
+pub struct ReceivedInit {
+    pub received: init_proto::Received,
+    pub listener: Option<OwnedFd>,
+}
+
+/// The first ERROR line of liblxc's log (the cause; later ones are its consequences), to say
+/// why a start failed, without liblxc's prefix of container name and timestamp.
+fn lxc_log_tail(rd: &RuntimeDir) -> String {
+    let Ok(text) = std::fs::read_to_string(rd.lxc_log()) else {
+        return String::new();
+    };
+    match text.lines().find(|l| l.contains("ERROR")) {
+        Some(line) => {
+            let msg = line
+                .split_once("ERROR")
+                .map(|(_, m)| m.trim())
+                .unwrap_or(line);
+            format!(": {msg}")
+        }
+        None => String::new(),
+    }
+}
