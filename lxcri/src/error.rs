@@ -35,8 +35,9 @@ pub enum Error {
     MissingHelper(PathBuf),
     #[error("{0}")]
     Usage(String),
-    #[error("{0}")]
-    Init(String),
+    #[error(transparent)]
+    Init(#[from] InitError),
+    /// Init could not exec the process; the text is init's own.
     #[error("{0}")]
     Exec(String),
     #[error(transparent)]
@@ -68,5 +69,89 @@ impl Error {
             what: what.into(),
             source,
         }
+    }
+}
+
+/// What went wrong between create or start and the container's init (and its monitor).
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// liblxc's monitor ended before init reported; `lxc_log` is ": " and the first ERROR line
+    /// of liblxc's log, or empty.
+    #[error("liblxc failed to start the container{lxc_log}")]
+    StartFailed { lxc_log: String },
+    #[error("container init did not report within {secs}s{lxc_log}")]
+    ReportTimeout { secs: u64, lxc_log: String },
+    /// Init's own report of why it could not set itself up.
+    #[error("{0}")]
+    Reported(String),
+    #[error("init sent no credentials")]
+    NoCredentials,
+    #[error("init (pid {0}) vanished")]
+    Vanished(i32),
+    #[error("init sent no seccomp listener fd")]
+    NoListenerFd,
+    #[error("init sent a second seccomp listener")]
+    SecondListener,
+    #[error("init sent no seccomp listener")]
+    NoListener,
+    #[error("cannot hand the seccomp listener to {}: {source}", agent.display())]
+    ListenerHandover {
+        agent: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("init did not send a pty master")]
+    NoPtyMaster,
+    #[error("the monitor was told to go twice")]
+    MonitorToldTwice,
+    #[error("no init recorded")]
+    NotRecorded,
+    #[error("container init is not waiting for start")]
+    NotWaiting,
+    #[error("container process did not start in time")]
+    ExecTimeout,
+    #[error("container init exited before starting the process")]
+    ExitedBeforeExec,
+    #[error("container init did not die after SIGKILL")]
+    Unkillable,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Callers (CRI-O, podman, containerd, the tests) match these texts: they are interface.
+    #[test]
+    fn texts_callers_parse() {
+        let id = ContainerId::new("c1").expect("id");
+        assert_eq!(
+            Error::NotExist(id.clone()).to_string(),
+            "container c1 does not exist"
+        );
+        assert_eq!(
+            Error::Exists(id.clone()).to_string(),
+            "container c1 already exists"
+        );
+        assert_eq!(
+            Error::NotRunning(id).to_string(),
+            "container c1 is not running"
+        );
+        let e: Error = InitError::StartFailed {
+            lxc_log: ": no rootfs".into(),
+        }
+        .into();
+        assert_eq!(
+            e.to_string(),
+            "liblxc failed to start the container: no rootfs"
+        );
+        assert!(matches!(e, Error::Init(InitError::StartFailed { .. })));
+        let e = InitError::ListenerHandover {
+            agent: "/run/agent.sock".into(),
+            source: std::io::Error::from_raw_os_error(libc::ECONNREFUSED),
+        };
+        assert!(e
+            .to_string()
+            .starts_with("cannot hand the seccomp listener to /run/agent.sock: "));
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use nix::poll::{poll, PollFd, PollFlags};
 
 use crate::cgroup::CgroupLayout;
-use crate::error::Error;
+use crate::error::{Error, InitError};
 use crate::id::ContainerId;
 use crate::init_proto::{self, InitMessage};
 use crate::layout::RuntimeDir;
@@ -125,10 +125,7 @@ pub struct PendingMonitor {
 
 impl PendingMonitor {
     pub fn go(&mut self) -> Result<(), Error> {
-        let fd = self
-            .go
-            .take()
-            .ok_or_else(|| Error::Init("the monitor was told to go twice".into()))?;
+        let fd = self.go.take().ok_or(InitError::MonitorToldTwice)?;
         nix::unistd::write(&fd, b"g").map_err(|e| Error::io("starting the monitor", e.into()))?;
         Ok(())
     }
@@ -155,11 +152,11 @@ pub fn wait_for_init(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Error::Init(format!(
-                "container init did not report within {}s{}",
-                timeout.as_secs(),
-                lxc_log_tail(rd)
-            )));
+            return Err(InitError::ReportTimeout {
+                secs: timeout.as_secs(),
+                lxc_log: lxc_log_tail(rd),
+            }
+            .into());
         }
         let mut fds = [
             PollFd::new(listener.as_fd(), PollFlags::POLLIN),
@@ -181,10 +178,10 @@ pub fn wait_for_init(
             }
         }
         if monitor_dead {
-            return Err(Error::Init(format!(
-                "liblxc failed to start the container{}",
-                lxc_log_tail(rd)
-            )));
+            return Err(InitError::StartFailed {
+                lxc_log: lxc_log_tail(rd),
+            }
+            .into());
         }
     }
 }
@@ -201,17 +198,11 @@ fn receive_init(stream: UnixStream, timeout: Duration) -> Result<ReceivedInit, E
             init_proto::recv_message(fd.as_fd()).map_err(|e| Error::io("init.sock", e))?;
         match &received.message {
             InitMessage::Listener if listener.is_none() => {
-                listener = Some(
-                    received
-                        .fd
-                        .ok_or_else(|| Error::Init("init sent no seccomp listener fd".into()))?,
-                );
+                listener = Some(received.fd.ok_or(InitError::NoListenerFd)?);
             }
-            InitMessage::Listener => {
-                return Err(Error::Init("init sent a second seccomp listener".into()))
-            }
+            InitMessage::Listener => return Err(InitError::SecondListener.into()),
             InitMessage::Ready => return Ok(ReceivedInit { received, listener }),
-            InitMessage::Error(msg) => return Err(Error::Init(msg.clone())),
+            InitMessage::Error(msg) => return Err(InitError::Reported(msg.clone()).into()),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tracing::debug;
 
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::error::Error;
+use crate::error::{Error, InitError};
 use crate::layout::RuntimeDir;
 use crate::state::{self, ProcIdent, State};
 use crate::sys::pidfd::PidFd;
@@ -48,9 +48,7 @@ pub fn kill_container(st: &State, cgroups: Option<&CgroupPaths>) -> Result<(), E
     if let Some(fd) = &init_fd {
         let _ = fd.send(libc::SIGKILL);
         if !fd.wait_exit(KILL_TIMEOUT) {
-            return Err(Error::Init(
-                "container init did not die after SIGKILL".into(),
-            ));
+            return Err(InitError::Unkillable.into());
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use tracing::{debug, info, warn};
 
 use crate::bundle;
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::error::Error;
+use crate::error::{Error, InitError};
 use crate::hook_proto::HOOK_CONFIG;
 use crate::id::ContainerId;
 use crate::layout::{self, RuntimeDir};
@@ -239,11 +239,8 @@ impl Runtime {
             received,
             listener: seccomp_fd,
         } = monitor::wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
-        let init_pid = received
-            .pid
-            .ok_or_else(|| Error::Init("init sent no credentials".into()))?;
-        let init = ProcIdent::of_pid(init_pid)
-            .ok_or_else(|| Error::Init(format!("init (pid {init_pid}) vanished")))?;
+        let init_pid = received.pid.ok_or(InitError::NoCredentials)?;
+        let init = ProcIdent::of_pid(init_pid).ok_or(InitError::Vanished(init_pid))?;
         cleanup.init = Some(init);
         debug!(init_pid, "init ready");
         steps.step("wait-init");
@@ -254,15 +251,15 @@ impl Runtime {
             (Some(agent), Some(fd)) => {
                 let mut state = st.oci(Status::Creating);
                 state.pid = init_pid;
-                agent.send(fd.as_fd(), init_pid, &state).map_err(|e| {
-                    Error::Init(format!(
-                        "cannot hand the seccomp listener to {}: {e}",
-                        agent.path.display()
-                    ))
+                agent.send(fd.as_fd(), init_pid, &state).map_err(|source| {
+                    InitError::ListenerHandover {
+                        agent: agent.path.clone(),
+                        source,
+                    }
                 })?;
             }
             (Some(_), None) => {
-                return Err(Error::Init("init sent no seccomp listener".into()));
+                return Err(InitError::NoListener.into());
             }
             _ => {}
         }
@@ -286,7 +283,7 @@ impl Runtime {
                         .map_err(|e| Error::io("cannot send pty master to console socket", e))
                 })?;
         } else if plan.process.terminal().unwrap_or(false) {
-            return Err(Error::Init("init did not send a pty master".into()));
+            return Err(InitError::NoPtyMaster.into());
         }
 
         // The monitor leaves: init is re-parented to the caller's subreaper (DESIGN.md).

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use nix::poll::{poll, PollFd, PollFlags};
 use tracing::warn;
 
-use crate::error::Error;
+use crate::error::{Error, InitError};
 use crate::hooks;
 use crate::id::ContainerId;
 use crate::layout;
@@ -36,9 +36,7 @@ impl Runtime {
                 want: "created",
             });
         }
-        let init = st
-            .init
-            .ok_or_else(|| Error::Init("no init recorded".into()))?;
+        let init = st.init.ok_or(InitError::NotRecorded)?;
         let pidfd = PidFd::open(init.pid).map_err(|e| Error::io("pidfd_open init", e))?;
         if init.liveness() != state::Liveness::Alive {
             return Err(Error::NotRunning(id.clone()));
@@ -56,7 +54,7 @@ impl Runtime {
             .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(rd.private(layout::START_FIFO))
             .map_err(|e| match e.raw_os_error() {
-                Some(libc::ENXIO) => Error::Init("container init is not waiting for start".into()),
+                Some(libc::ENXIO) => InitError::NotWaiting.into(),
                 _ => Error::io("cannot open start fifo", e),
             })?;
         crate::fault::point("start:before-release");
@@ -94,9 +92,7 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Error::Init(
-                "container process did not start in time".into(),
-            ));
+            return Err(InitError::ExecTimeout.into());
         }
         let (fifo_ready, dead_now) = {
             let mut fds = [
@@ -138,9 +134,7 @@ fn wait_for_exec(fifo: std::fs::File, init: &PidFd, timeout: Duration) -> Result
         }
         if init_dead {
             // Init died without ever opening `exec`: it was killed before it could say why.
-            return Err(Error::Init(
-                "container init exited before starting the process".into(),
-            ));
+            return Err(InitError::ExitedBeforeExec.into());
         }
         init_dead = dead_now;
     }
