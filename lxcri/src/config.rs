@@ -473,65 +473,48 @@ impl Config {
             Raw::Bool(b) => b,
             Raw::Str(s) => parse_bool(&s).unwrap_or(false),
         };
-        let path_or = |v: Option<(Raw, Source)>, default: &Path| match v {
-            Some((r, source)) => Setting {
-                value: PathBuf::from(string(r)),
-                source,
-            },
-            None => Setting {
-                value: default.to_path_buf(),
-                source: Source::Default,
-            },
-        };
-        let root = path_or(take(Key::Root), &defaults.root);
-        let libexec = path_or(take(Key::Libexec), &defaults.libexec);
-        let log = match take(Key::Log) {
-            Some((r, source)) => Setting {
-                value: Some(PathBuf::from(string(r))).filter(|p| !p.as_os_str().is_empty()),
-                source,
-            },
-            None => Setting {
-                value: None,
-                source: Source::Default,
-            },
-        };
-        let log_format = match take(Key::LogFormat) {
-            Some((r, source)) => Setting {
-                value: parse_format(&string(r)).unwrap_or_default(),
-                source,
-            },
-            None => Setting {
-                value: LogFormat::Text,
-                source: Source::Default,
-            },
-        };
-        let bool_setting = |v: Option<(Raw, Source)>| match v {
-            Some((r, source)) => Setting {
-                value: boolean(r),
-                source,
-            },
-            None => Setting {
-                value: false,
-                source: Source::Default,
-            },
-        };
-        let debug = bool_setting(take(Key::Debug));
-        let systemd_cgroup = bool_setting(take(Key::SystemdCgroup));
-        let level = match take(Key::LogLevel) {
-            Some((r, source)) => Setting {
-                value: LogLevel::parse(&string(r)).unwrap_or(LogLevel::Info),
-                source,
-            },
-            // As runc: a log file gets info, stderr only warnings.
-            None => Setting {
-                value: if log.value.is_some() {
-                    LogLevel::Info
-                } else {
-                    LogLevel::Warn
+        // A key's value from where it was found, else its default.
+        fn setting<T>(
+            found: Option<(Raw, Source)>,
+            value: impl FnOnce(Raw) -> T,
+            default: T,
+        ) -> Setting<T> {
+            match found {
+                Some((r, source)) => Setting {
+                    value: value(r),
+                    source,
                 },
-                source: Source::Default,
+                None => Setting {
+                    value: default,
+                    source: Source::Default,
+                },
+            }
+        }
+        let path = |r: Raw| PathBuf::from(string(r));
+        let root = setting(take(Key::Root), path, defaults.root.clone());
+        let libexec = setting(take(Key::Libexec), path, defaults.libexec.clone());
+        let log = setting(
+            take(Key::Log),
+            |r| Some(path(r)).filter(|p| !p.as_os_str().is_empty()),
+            None,
+        );
+        let log_format = setting(
+            take(Key::LogFormat),
+            |r| parse_format(&string(r)).unwrap_or_default(),
+            LogFormat::Text,
+        );
+        let debug = setting(take(Key::Debug), boolean, false);
+        let systemd_cgroup = setting(take(Key::SystemdCgroup), boolean, false);
+        // As runc: a log file gets info, stderr only warnings.
+        let level = setting(
+            take(Key::LogLevel),
+            |r| LogLevel::parse(&string(r)).unwrap_or(LogLevel::Info),
+            if log.value.is_some() {
+                LogLevel::Info
+            } else {
+                LogLevel::Warn
             },
-        };
+        );
         // `debug = true` is `log_level = "debug"`; of the two, the one from the stronger source
         // decides, and debug when both come from the same kind (`--debug --log-level warn`).
         let log_level = if debug.value && debug.source.rank() >= level.source.rank() {
@@ -542,20 +525,15 @@ impl Config {
         } else {
             level
         };
-        let lxc_log_level = match take(Key::LxcLogLevel) {
-            Some((r, source)) => Setting {
-                value: parse_lxc_log_level(&string(r)).unwrap_or_else(|| "ERROR".into()),
-                source,
+        let lxc_log_level = setting(
+            take(Key::LxcLogLevel),
+            |r| parse_lxc_log_level(&string(r)).unwrap_or_else(|| "ERROR".into()),
+            if log_level.value == LogLevel::Debug {
+                "DEBUG".into()
+            } else {
+                "ERROR".into()
             },
-            None => Setting {
-                value: if log_level.value == LogLevel::Debug {
-                    "DEBUG".into()
-                } else {
-                    "ERROR".into()
-                },
-                source: Source::Default,
-            },
-        };
+        );
         Ok(Config {
             file: file.map(|f| f.path.clone()),
             root,
