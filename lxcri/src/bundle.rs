@@ -37,17 +37,13 @@ pub fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
         .map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err(Error::Usage(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
+        return Err(Error::NotRegularFile(path.to_path_buf()));
     }
     if meta.len() > MAX_CONFIG_BYTES {
-        return Err(Error::Usage(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_CONFIG_BYTES >> 20
-        )));
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            max_mib: MAX_CONFIG_BYTES >> 20,
+        });
     }
     let mut data = Vec::with_capacity(meta.len() as usize);
     // A file that grows while we read stops at the limit all the same.
@@ -55,11 +51,10 @@ pub fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
         .read_to_end(&mut data)
         .map_err(cannot)?;
     if data.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(Error::Usage(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_CONFIG_BYTES >> 20
-        )));
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            max_mib: MAX_CONFIG_BYTES >> 20,
+        });
     }
     Ok(data)
 }

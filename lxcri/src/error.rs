@@ -33,6 +33,19 @@ pub enum Error {
     NoRootfs(PathBuf),
     #[error("helper binary {} not found (set --libexec or LXCRI_LIBEXEC)", .0.display())]
     MissingHelper(PathBuf),
+    #[error("process.terminal is true but no --console-socket was given")]
+    NoConsoleSocket,
+    #[error("{} is not a regular file", .0.display())]
+    NotRegularFile(PathBuf),
+    #[error("{} is larger than {max_mib} MiB", path.display())]
+    TooLarge { path: PathBuf, max_mib: u64 },
+    #[error("{} exists and is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("the container has no cgroup2 directory")]
+    NoCgroup2Dir,
+    #[error("signal {0} cannot be sent with --all")]
+    SignalForAll(i32),
+    /// Bad input that has no variant of its own; the text says what.
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]

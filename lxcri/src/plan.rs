@@ -58,9 +58,7 @@ pub fn check(spec: &Spec, bundle: &Path, opts: &CreateOptions) -> Result<Checked
     let process = spec.process().clone().ok_or(Error::NoProcess)?;
     let rootfs = spec::rootfs_path(spec, bundle)?;
     if process.terminal().unwrap_or(false) && opts.console_socket.is_none() {
-        return Err(Error::Usage(
-            "process.terminal is true but no --console-socket was given".into(),
-        ));
+        return Err(Error::NoConsoleSocket);
     }
     let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());
     let seccomp = profile.map(crate::seccomp::compile).transpose()?;

@@ -418,7 +418,7 @@ fn write_hybrid_cgroup2(
     }
     let dir = cgroups
         .and_then(|c| c.v2.clone())
-        .ok_or_else(|| Error::Usage("the container has no cgroup2 directory".into()))?;
+        .ok_or(Error::NoCgroup2Dir)?;
     // A controller's files appear in a cgroup only once every ancestor delegates it (runc and
     // crun do the same on v2); liblxc does not on a hybrid host.
     if let Some(root) = &layout.v2 {
@@ -472,10 +472,7 @@ fn prepare_mountpoint(rootfs: &Path) -> Result<(), Error> {
     let p = rootfs.join(layout::PRIVATE_DIR);
     match std::fs::symlink_metadata(&p) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::Usage(format!(
-            "{} exists and is not a directory",
-            p.display()
-        ))),
+        Ok(_) => Err(Error::NotADirectory(p)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             match std::fs::DirBuilder::new().mode(0o755).create(&p) {
                 Ok(()) => Ok(()),

@@ -15,8 +15,8 @@ impl Runtime {
             return Err(Error::NotRunning(id.clone()));
         }
         if all {
-            let signal = nix::sys::signal::Signal::try_from(sig)
-                .map_err(|_| Error::Usage(format!("signal {sig} cannot be sent with --all")))?;
+            let signal =
+                nix::sys::signal::Signal::try_from(sig).map_err(|_| Error::SignalForAll(sig))?;
             match cgroups_of(&st)? {
                 Some(cg) => cg.kill_all(signal)?,
                 // No cgroup of its own (rootless): its processes are found by pid namespace.

@@ -213,10 +213,8 @@ fn a_terminal_needs_a_console_socket() {
     let err = plan_with(&s, &opts(), false, &CgroupPlacement::Own)
         .err()
         .expect("refused");
-    assert!(
-        matches!(err, Error::Usage(ref m) if m.contains("--console-socket")),
-        "{err}"
-    );
+    assert!(matches!(err, Error::NoConsoleSocket), "{err}");
+    assert!(err.to_string().contains("--console-socket"));
     let with_socket = CreateOptions {
         console_socket: Some("/tmp/console.sock".into()),
         ..opts()
