@@ -86,6 +86,8 @@ lint: deps
 	$(CARGO) clippy --locked -p lxcri --no-default-features --lib -- -D warnings
 	$(CARGO) clippy --locked -p lxcri -p lxcri-start -p lxcri-init \
 	  --features lxcri/fault-injection,lxcri-start/fault-injection,lxcri-init/fault-injection -- -D warnings
+	@# No import cycle between lxcri's modules, no module importing from a command's file.
+	@python3 scripts/layout.py --check >/dev/null || { python3 scripts/layout.py | sed -n '/Import cycles/,$$p'; exit 1; }
 
 # Test threads get 8 MiB of stack, like a process's main thread: the property tests feed serde
 # JSON nested as deep as its recursion limit, which needs more than the default 2 MiB unoptimised.
