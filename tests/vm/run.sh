@@ -40,7 +40,7 @@ tail -1 "$out/build.log"
 stage=$out/stage/lxcri-build
 mkdir -p "$stage"
 cp -a "$repo/build/bin" "$repo/build/libexec" "$stage/"
-cp "$here/guest.sh" "$repo/scripts/mkbundle.sh" "$stage/"
+cp "$here/guest.sh" "$here/cgroup2.sh" "$repo/scripts/mkbundle.sh" "$stage/"
 
 if [ -n "${VM_SUITE_LOCK:-}" ]; then
   exec 8>"$VM_SUITE_LOCK"
