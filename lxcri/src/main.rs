@@ -243,7 +243,8 @@ struct UpdateArgs {
     /// Accepted and ignored: kernel TCP memory limits are gone from current kernels.
     #[arg(long = "kernel-memory-tcp")]
     kernel_memory_tcp: Option<String>,
-    #[arg(long = "cpu-shares")]
+    /// CPU shares; runc spells the flag --cpu-share.
+    #[arg(long = "cpu-shares", alias = "cpu-share")]
     cpu_shares: Option<u64>,
     #[arg(long = "cpu-quota")]
     cpu_quota: Option<i64>,

@@ -233,6 +233,40 @@ impl Systemd {
     }
 }
 
+/// `update` of a container in a scope unit: the new resources become the unit's properties
+/// too (SetUnitProperties, runtime only, as runc's systemd manager does), before the files are
+/// written. Otherwise systemd writes the unit's old limits back into the cgroup whenever it
+/// re-applies them (`systemctl daemon-reload`, a change to the slice). Without a reachable
+/// systemd, or on a host that is not pure cgroup v2, there is nothing to tell it.
+pub fn set_unit_resources(
+    unit: &str,
+    resources: &LinuxResources,
+    layout: &CgroupLayout,
+) -> Result<(), Error> {
+    if layout.mode != Mode::V2 {
+        return Ok(());
+    }
+    let props = resource_properties(resources);
+    if props.is_empty() {
+        return Ok(());
+    }
+    let Some(sd) = Systemd::connect() else {
+        return Ok(());
+    };
+    for (k, v) in &props {
+        debug!(target: "lxcri::systemd", "{unit}: set {k} = {v}");
+    }
+    match sd.manager("SetUnitProperties", &(unit, true, &props)) {
+        Ok(_) => Ok(()),
+        // The scope is gone (its processes all exited): the files are all there is to update.
+        Err(e) if is_error(&e, "org.freedesktop.systemd1.NoSuchUnit") => {
+            debug!(unit, "no such unit: only the cgroup files are updated");
+            Ok(())
+        }
+        Err(e) => Err(dbus_err(&format!("setting the properties of {unit}"), e)),
+    }
+}
+
 /// Stop `unit` if systemd is reachable; what cannot be done is logged (delete and the cleanup
 /// of a failed create go on to remove the cgroup themselves).
 pub fn stop_if_reachable(unit: &str) {
