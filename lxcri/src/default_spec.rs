@@ -116,7 +116,8 @@ fn default_json() -> Value {
 /// - a user namespace mapping root in the container to the caller (nothing else is mappable
 ///   without newuidmap);
 /// - no network namespace: without privileges nothing could configure it;
-/// - no cgroup namespace and no `linux.resources`: the caller may own no cgroup to limit;
+/// - no `linux.resources`: the caller may own no cgroup to limit (a cgroup namespace, which
+///   `runc spec` adds on cgroup v2 hosts, stays: it needs no privilege);
 /// - /sys is bind-mounted from the host: sysfs cannot be mounted without owning the netns;
 /// - devpts without `gid=5`: the tty group is not mapped.
 fn make_rootless(spec: &mut Value, uid: u32, gid: u32) {
@@ -125,7 +126,7 @@ fn make_rootless(spec: &mut Value, uid: u32, gid: u32) {
         obj.remove("resources");
     }
     if let Some(nss) = linux["namespaces"].as_array_mut() {
-        nss.retain(|ns| ns["type"] != "network" && ns["type"] != "cgroup" && ns["type"] != "user");
+        nss.retain(|ns| ns["type"] != "network" && ns["type"] != "user");
         nss.push(json!({"type": "user"}));
     }
     linux["uidMappings"] = json!([{"containerID": 0, "hostID": uid, "size": 1}]);
@@ -142,6 +143,23 @@ fn make_rootless(spec: &mut Value, uid: u32, gid: u32) {
             }
         }
     }
+}
+
+/// What `runc spec` adds on a host whose cgroups are cgroup v2 only: a cgroup namespace, so
+/// that the container sees its own cgroup as the root of /sys/fs/cgroup. It goes after the
+/// mount namespace and before a user namespace, where runc's spec has it.
+pub fn add_cgroup_namespace(config: &mut Value) {
+    let Some(nss) = config["linux"]["namespaces"].as_array_mut() else {
+        return;
+    };
+    if nss.iter().any(|ns| ns["type"] == "cgroup") {
+        return;
+    }
+    let at = nss
+        .iter()
+        .position(|ns| ns["type"] == "user")
+        .unwrap_or(nss.len());
+    nss.insert(at, json!({"type": "cgroup"}));
 }
 
 /// Parse `v` as a spec: the literal is checked on every use, so what is written is a valid spec.
@@ -225,6 +243,29 @@ mod tests {
             default_json()["linux"]["maskedPaths"]
         );
         assert_eq!(v["mounts"], default_json()["mounts"]);
+    }
+
+    #[test]
+    fn cgroup_namespace_as_runc_adds_it_on_cgroup_v2() {
+        let types = |v: &Value| -> Vec<String> {
+            v["linux"]["namespaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["type"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut d = default_config().unwrap();
+        add_cgroup_namespace(&mut d);
+        assert_eq!(
+            types(&d),
+            ["pid", "network", "ipc", "uts", "mount", "cgroup"]
+        );
+        let mut r = rootless_config(1000, 1000).unwrap();
+        add_cgroup_namespace(&mut r);
+        add_cgroup_namespace(&mut r);
+        assert_eq!(types(&r), ["pid", "ipc", "uts", "mount", "cgroup", "user"]);
+        assert!(serde_json::from_value::<Spec>(r).is_ok());
     }
 
     #[test]

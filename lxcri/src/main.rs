@@ -680,7 +680,7 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
         }
         // --- spec and features ---
         Cmd::Spec { bundle } => {
-            let config = if spec_rootless(cli.rootless.as_deref()) {
+            let mut config = if spec_rootless(cli.rootless.as_deref()) {
                 lxcri::default_spec::rootless_config(
                     nix::unistd::getuid().as_raw(),
                     nix::unistd::getgid().as_raw(),
@@ -688,6 +688,10 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
             } else {
                 lxcri::default_spec::default_config()?
             };
+            let layout = lxcri::cgroup::CgroupLayout::detect();
+            if layout.is_ok_and(|l| l.mode == lxcri::cgroup::Mode::V2) {
+                lxcri::default_spec::add_cgroup_namespace(&mut config);
+            }
             lxcri::default_spec::write_new_config(&bundle, &config)?;
         }
         Cmd::Features => {
