@@ -209,17 +209,31 @@ impl Runtime {
         let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
-        let mut pending = self.spawn_monitor(id, rd, opts, &start_copy, &start_bin, hook_fd)?;
+        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
+        let placement = crate::cgroup::placement_for(
+            &cgroup_layout,
+            &spec::cgroup_dir(spec, id, self.systemd_cgroup)?,
+            self.systemd_cgroup,
+        )?;
+        let in_user_scope = matches!(placement, spec::CgroupPlacement::Below(_));
+        let mut pending = self.spawn_monitor(
+            id,
+            rd,
+            opts,
+            &start_copy,
+            &start_bin,
+            hook_fd,
+            in_user_scope,
+        )?;
         drop(start_copy);
         let monitor_pid = pending.pid;
         drop(hook_copy);
-        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
-        let placement = cgroup_placement(&cgroup_layout)?;
         let cgroup_dir = match placement {
-            spec::CgroupPlacement::Own => spec::cgroup_dir(spec, id, self.systemd_cgroup)?,
             // No cgroup of the container's own: nothing to record, freeze or remove.
             spec::CgroupPlacement::Inherited(_) => String::new(),
+            _ => spec::placed_cgroup_dir(spec, id, self.systemd_cgroup, &placement)?,
         };
+        let monitor_dir = spec::monitor_cgroup_dir(id, &placement);
         let ctx = spec::Context {
             id,
             bundle,
@@ -255,7 +269,7 @@ impl Runtime {
             rundir: rd.clone(),
             layout: cgroup_layout.clone(),
             cgroup_dir: cgroup_dir.clone(),
-            monitor_cgroup_dir: monitor_cgroup_dir(id),
+            monitor_cgroup_dir: monitor_dir.clone(),
             monitor: pending.child.take(),
             init: None,
             pid_file: None,
@@ -286,7 +300,7 @@ impl Runtime {
             cgroups: (!cgroup_dir.is_empty())
                 .then(|| CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok())
                 .flatten(),
-            monitor_cgroup_dir: monitor_cgroup_dir(id),
+            monitor_cgroup_dir: monitor_dir.clone(),
             poststart: hooks.poststart().clone().unwrap_or_default(),
             poststop: hooks.poststop().clone().unwrap_or_default(),
             seccomp_listener,
@@ -420,6 +434,13 @@ impl Runtime {
             .map_err(|e| Error::io("init.sock", e))?;
         crate::fault::point("create:before-monitor");
 
+        if let spec::CgroupPlacement::Below(scope) = &placement {
+            let resources = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+            st.systemd_unit =
+                crate::systemd::scope_for_monitor(scope, monitor_pid, resources, &cgroup_layout)?;
+            cleanup.systemd_unit = st.systemd_unit.clone();
+            st.save(&rd.state_file())?;
+        }
         // The runtime dir is complete: the monitor may read its config and start.
         pending.go()?;
         debug!(monitor_pid, "monitor started");
@@ -475,7 +496,7 @@ impl Runtime {
         let leaving = LeavingMonitor {
             child: cleanup.monitor.take(),
             layout: cgroup_layout.clone(),
-            cgroup_dir: monitor_cgroup_dir(id),
+            cgroup_dir: monitor_dir.clone(),
         };
         crate::fault::point("create:after-monitor-killed");
         steps.step("stop-monitor");
@@ -499,6 +520,9 @@ impl Runtime {
 
     /// Spawns `lxcri-start` from its sealed copy, waiting for [`PendingMonitor::go`]. Only the
     /// monitor and what liblxc runs from it inherit the hook's copy (`hook_fd`); init closes it.
+    // One more than clippy's limit since the user's scope (issue 13); the refactor of the
+    // driving layer (issue 16) is where these become one struct.
+    #[allow(clippy::too_many_arguments)]
     fn spawn_monitor(
         &self,
         id: &ContainerId,
@@ -507,6 +531,7 @@ impl Runtime {
         start_copy: &OwnedFd,
         start_bin: &Path,
         hook_fd: OwnedFd,
+        in_user_scope: bool,
     ) -> Result<PendingMonitor, Error> {
         // Fds above the preserved ones must not reach the monitor, so not the container: from
         // here on every fd of ours is close-on-exec.
@@ -532,6 +557,11 @@ impl Runtime {
         // newgidmap, which liblxc finds on PATH.
         if !crate::rootless::unprivileged() {
             monitor.env_remove("PATH");
+        }
+        if in_user_scope {
+            // The monitor starts in the user's scope we make (systemd.rs); liblxc, run by an
+            // unprivileged user, would otherwise move itself into a scope of its own.
+            crate::systemd::isolate_from_user_bus(&mut monitor);
         }
         // A create killed at any moment must not leave a monitor behind that goes on building
         // the container: the monitor dies with us (create kills it itself when it is done).
@@ -1063,20 +1093,6 @@ fn read_config(path: &Path) -> Result<Vec<u8>, Error> {
         )));
     }
     Ok(data)
-}
-
-/// Root gets cgroups for every container. A rootless caller does only where its own cgroups
-/// are delegated to it; elsewhere its containers stay in its cgroups (runc's rootless manager).
-fn cgroup_placement(layout: &CgroupLayout) -> Result<spec::CgroupPlacement, Error> {
-    if !crate::rootless::is_rootless() {
-        return Ok(spec::CgroupPlacement::Own);
-    }
-    let caller = crate::cgroup::caller_cgroups(layout)?;
-    if crate::cgroup::delegated(&caller) {
-        return Ok(spec::CgroupPlacement::Own);
-    }
-    debug!("rootless without delegated cgroups: the container stays in the caller's cgroups");
-    Ok(spec::CgroupPlacement::Inherited(caller))
 }
 
 /// Kill everything of a container that is not stopped and wait until it is gone.

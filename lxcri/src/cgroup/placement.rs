@@ -6,9 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use tracing::{debug, warn};
+
 use super::error::{read, CgroupError};
 use super::paths::parse_proc_cgroup;
-use super::CgroupLayout;
+use super::{CgroupLayout, Mode};
+use crate::spec::CgroupPlacement;
 
 /// The caller's cgroups: each mounted hierarchy's mount point -> the caller's cgroup in it,
 /// relative to the hierarchy's root ("/" for a root cgroup).
@@ -59,10 +62,77 @@ pub fn delegated(caller: &CallerCgroups) -> bool {
         })
 }
 
+/// Whether `rel` (relative to the hierarchy mounted at `root`) can be made by us: its nearest
+/// existing ancestor, or itself, is writable for our effective ids.
+pub fn creatable(root: &Path, rel: &str) -> bool {
+    let mut dir = root.join(rel.trim_start_matches('/'));
+    loop {
+        if dir.exists() {
+            return nix::unistd::faccessat(
+                nix::fcntl::AT_FDCWD,
+                &dir,
+                nix::unistd::AccessFlags::W_OK,
+                nix::fcntl::AtFlags::AT_EACCESS,
+            )
+            .is_ok();
+        }
+        if !dir.pop() || !dir.starts_with(root) {
+            return false;
+        }
+    }
+}
+
+/// Where the container's cgroups go. Root's go where cgroupsPath says. A rootless caller's:
+/// - on cgroup v2 with the systemd driver and the caller's own systemd reachable, in a scope
+///   of that manager (in the subtree `user@UID.service` delegates), cgroupsPath's slice and
+///   unit expanded below the manager's own cgroup;
+/// - on cgroup v2 otherwise, where cgroupsPath says if we may make it there, else nowhere:
+///   the container stays in the caller's cgroups (runc's rootless cgroupfs manager ignores
+///   the permission error in the same way);
+/// - on v1 and hybrid hosts, where cgroupsPath says only when every one of the caller's own
+///   cgroups is writable (delegated), else nowhere.
+pub fn placement_for(
+    layout: &CgroupLayout,
+    dir: &str,
+    systemd: bool,
+) -> Result<CgroupPlacement, CgroupError> {
+    if !crate::rootless::is_rootless() {
+        return Ok(CgroupPlacement::Own);
+    }
+    let caller = caller_cgroups(layout)?;
+    if layout.mode == Mode::V2 {
+        if systemd && crate::systemd::unit_for_dir(dir).is_some() {
+            let base = crate::systemd::Systemd::connect().and_then(|sd| {
+                sd.manager_cgroup()
+                    .map_err(|e| warn!("{e}: the cgroup is made without a unit"))
+                    .ok()
+            });
+            if let Some(base) = base {
+                let scope = format!("{}/{dir}", base.trim_matches('/'));
+                debug!("rootless: the container's cgroups go in the user's scope {scope}");
+                return Ok(CgroupPlacement::Below(scope));
+            }
+        }
+        if layout
+            .v2
+            .as_deref()
+            .is_some_and(|root| creatable(root, dir))
+        {
+            return Ok(CgroupPlacement::Own);
+        }
+        debug!("rootless: {dir} cannot be made: the container stays in the caller's cgroups");
+        return Ok(CgroupPlacement::Inherited(caller));
+    }
+    if delegated(&caller) {
+        return Ok(CgroupPlacement::Own);
+    }
+    debug!("rootless without delegated cgroups: the container stays in the caller's cgroups");
+    Ok(CgroupPlacement::Inherited(caller))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cgroup::Mode;
 
     #[test]
     fn caller_cgroups_map_each_hierarchy_to_its_mount() {
@@ -98,6 +168,16 @@ mod tests {
         .collect();
         assert_eq!(got, want);
         assert!(caller_cgroups_from(&layout, "bad line").is_err());
+    }
+
+    #[test]
+    fn creatable_looks_at_the_nearest_existing_ancestor() {
+        let t = std::env::temp_dir().join(format!("lxcri-creatable-{}", std::process::id()));
+        std::fs::create_dir_all(t.join("a")).unwrap();
+        assert!(creatable(&t, "a/b/c"));
+        assert!(creatable(&t, "/a"));
+        assert!(!creatable(Path::new("/nonexistent-lxcri-root"), "x/y"));
+        std::fs::remove_dir_all(&t).unwrap();
     }
 
     #[test]
