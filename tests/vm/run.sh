@@ -41,6 +41,7 @@ stage=$out/stage/lxcri-build
 mkdir -p "$stage"
 cp -a "$repo/build/bin" "$repo/build/libexec" "$stage/"
 cp "$here/guest.sh" "$here/cgroup2.sh" "$repo/scripts/mkbundle.sh" "$stage/"
+cp "$repo/tests/rootless/run.sh" "$stage/rootless.sh"
 
 if [ -n "${VM_SUITE_LOCK:-}" ]; then
   exec 8>"$VM_SUITE_LOCK"
