@@ -680,7 +680,8 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
         }
         // --- spec and features ---
         Cmd::Spec { bundle } => {
-            let mut config = if spec_rootless(cli.rootless.as_deref()) {
+            let rootless = spec_rootless(cli.rootless.as_deref());
+            let mut config = if rootless {
                 lxcri::default_spec::rootless_config(
                     nix::unistd::getuid().as_raw(),
                     nix::unistd::getgid().as_raw(),
@@ -689,7 +690,7 @@ fn run(cli: Cli, config: &Config) -> Result<u8, Failure> {
                 lxcri::default_spec::default_config()?
             };
             let layout = lxcri::cgroup::CgroupLayout::detect();
-            if layout.is_ok_and(|l| l.mode == lxcri::cgroup::Mode::V2) {
+            if !rootless && layout.is_ok_and(|l| l.mode == lxcri::cgroup::Mode::V2) {
                 lxcri::default_spec::add_cgroup_namespace(&mut config);
             }
             lxcri::default_spec::write_new_config(&bundle, &config)?;
