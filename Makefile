@@ -266,7 +266,9 @@ crio-test: build
 # Real hosts: a stock Debian 12 in a VM (systemd 252 on pure cgroup v2, AppArmor, podman 4.3;
 # ../shared/vm/debian12-vm.sh, image built once per machine) runs the same scenarios for lxcri
 # and Debian's runc in one run: a bundle by hand with and without --systemd-cgroup, podman with
-# its systemd cgroup manager and with cgroupfs, AppArmor in force (tests/vm/run.sh). Fails when
+# its systemd cgroup manager and with cgroupfs, AppArmor in force, the cgroup v2 checks
+# (tests/vm/cgroup2.sh) and rootless with a systemd user session (tests/rootless/run.sh with
+# ROOTLESS_SESSION=1); about 10 minutes here (tests/vm/run.sh). Fails when
 # lxcri fails a scenario runc passes; without ../shared/vm one line says it was not run.
 # VM_SUITE_LOCK=FILE holds that flock while the VM is up. Timings: docs/operators.md.
 .PHONY: vm-test

@@ -116,7 +116,9 @@ fn default_json() -> Value {
 /// - a user namespace mapping root in the container to the caller (nothing else is mappable
 ///   without newuidmap);
 /// - no network namespace: without privileges nothing could configure it;
-/// - no cgroup namespace and no `linux.resources`: the caller may own no cgroup to limit;
+/// - no cgroup namespace and no `linux.resources`: the caller may own no cgroup to limit
+///   (runc keeps the cgroup namespace it adds on cgroup v2 hosts; lxcri does not yet: in the
+///   VM a rootless container in the caller's cgroup failed to mount its cgroup2 with it);
 /// - /sys is bind-mounted from the host: sysfs cannot be mounted without owning the netns;
 /// - devpts without `gid=5`: the tty group is not mapped.
 fn make_rootless(spec: &mut Value, uid: u32, gid: u32) {
@@ -142,6 +144,23 @@ fn make_rootless(spec: &mut Value, uid: u32, gid: u32) {
             }
         }
     }
+}
+
+/// What `runc spec` adds on a host whose cgroups are cgroup v2 only: a cgroup namespace, so
+/// that the container sees its own cgroup as the root of /sys/fs/cgroup. It goes after the
+/// mount namespace and before a user namespace, where runc's spec has it.
+pub fn add_cgroup_namespace(config: &mut Value) {
+    let Some(nss) = config["linux"]["namespaces"].as_array_mut() else {
+        return;
+    };
+    if nss.iter().any(|ns| ns["type"] == "cgroup") {
+        return;
+    }
+    let at = nss
+        .iter()
+        .position(|ns| ns["type"] == "user")
+        .unwrap_or(nss.len());
+    nss.insert(at, json!({"type": "cgroup"}));
 }
 
 /// Parse `v` as a spec: the literal is checked on every use, so what is written is a valid spec.
@@ -225,6 +244,31 @@ mod tests {
             default_json()["linux"]["maskedPaths"]
         );
         assert_eq!(v["mounts"], default_json()["mounts"]);
+    }
+
+    #[test]
+    fn cgroup_namespace_as_runc_adds_it_on_cgroup_v2() {
+        let types = |v: &Value| -> Vec<String> {
+            v["linux"]["namespaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["type"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut d = default_config().unwrap();
+        add_cgroup_namespace(&mut d);
+        assert_eq!(
+            types(&d),
+            ["pid", "network", "ipc", "uts", "mount", "cgroup"]
+        );
+        add_cgroup_namespace(&mut d);
+        assert_eq!(types(&d).len(), 6);
+        assert!(serde_json::from_value::<Spec>(d).is_ok());
+        // Before a user namespace, where runc's rootless spec has it.
+        let mut r = json!({"linux": {"namespaces": [{"type": "pid"}, {"type": "user"}]}});
+        add_cgroup_namespace(&mut r);
+        assert_eq!(types(&r), ["pid", "cgroup", "user"]);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub mod nsfile;
 #[cfg(feature = "runtime")]
 pub mod pidns;
 #[cfg(feature = "runtime")]
+pub mod placement;
+#[cfg(feature = "runtime")]
 pub mod plan;
 #[cfg(feature = "runtime")]
 pub mod runtime;

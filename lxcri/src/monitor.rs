@@ -28,6 +28,7 @@ pub fn spawn(
     start_copy: &OwnedFd,
     start_bin: &Path,
     hook_fd: OwnedFd,
+    in_user_scope: bool,
 ) -> Result<PendingMonitor, Error> {
     // Fds above the preserved ones must not reach the monitor, so not the container: from
     // here on every fd of ours is close-on-exec.
@@ -53,6 +54,11 @@ pub fn spawn(
     // newgidmap, which liblxc finds on PATH.
     if !crate::rootless::unprivileged() {
         monitor.env_remove("PATH");
+    }
+    if in_user_scope {
+        // The monitor starts in the user's scope we make (systemd.rs); liblxc, run by an
+        // unprivileged user, would otherwise move itself into a scope of its own.
+        crate::systemd::isolate_from_user_bus(&mut monitor);
     }
     // A create killed at any moment must not leave a monitor behind that goes on building
     // the container: the monitor dies with us (create kills it itself when it is done).

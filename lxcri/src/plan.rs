@@ -125,9 +125,9 @@ pub fn plan(
     settings: &Settings,
 ) -> Result<CreatePlan, Error> {
     let cgroup_dir = match ctx.placement {
-        spec::CgroupPlacement::Own => spec::cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?,
         // No cgroup of the container's own: nothing to record, freeze or remove.
         spec::CgroupPlacement::Inherited(_) => String::new(),
+        p => spec::placed_cgroup_dir(spec, ctx.id, ctx.systemd_cgroup, p)?,
     };
     let spec::Translation {
         mut items,

@@ -11,6 +11,10 @@
 //!
 //! Without a running systemd (no `/run/systemd/system`) or without a reachable system bus,
 //! nothing here is used: the directory liblxc made is the container's cgroup, as before.
+//!
+//! A rootless caller talks to its own systemd instead (the user manager, `user@UID.service`,
+//! on the session bus), as runc does: the scope is made in the user manager's delegated
+//! subtree, and the cgroup path is the manager's own cgroup followed by the slice and unit.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -69,21 +73,92 @@ fn is_error(e: &zbus::Error, name: &str) -> bool {
     matches!(e, zbus::Error::MethodError(n, _, _) if n.as_str() == name)
 }
 
+/// The address of the caller's session bus: `$DBUS_SESSION_BUS_ADDRESS`, else the socket
+/// systemd's user manager makes in `$XDG_RUNTIME_DIR` (runc looks in the same two places).
+fn session_bus_address(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if let Some(a) = env("DBUS_SESSION_BUS_ADDRESS").filter(|a| !a.is_empty()) {
+        return Some(a);
+    }
+    let dir = env("XDG_RUNTIME_DIR").filter(|d| !d.is_empty())?;
+    let sock = Path::new(&dir).join("bus");
+    sock.exists()
+        .then(|| format!("unix:path={}", sock.display()))
+}
+
+/// The host uid of our effective uid, from /proc/self/uid_map: rootless podman runs the
+/// runtime as uid 0 of its user namespace, but the bus daemon sees the socket's peer as the
+/// user (the host uid), and SASL EXTERNAL must name that uid or it is refused.
+fn host_uid(uid_map: &str, euid: u32) -> Option<u32> {
+    for line in uid_map.lines() {
+        let f: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        let [inside, outside, len] = f[..] else {
+            continue;
+        };
+        let euid = u64::from(euid);
+        if euid >= inside && euid - inside < len {
+            return u32::try_from(outside + (euid - inside)).ok();
+        }
+    }
+    None
+}
+
 impl Systemd {
-    /// The system bus, when systemd runs; None (logged) means the driver makes the cgroup
-    /// directly, as without systemd.
+    /// The caller's systemd, when systemd runs: the system manager for root, the user's own
+    /// manager on the session bus for a rootless caller. None (logged) means the driver makes
+    /// the cgroup directly, as without systemd.
     pub fn connect() -> Option<Self> {
         if !booted() {
             debug!("systemd is not running: the cgroup is made without a unit");
             return None;
         }
-        match Connection::system() {
+        let conn = if crate::rootless::is_rootless() {
+            Self::user_bus()
+        } else {
+            Connection::system().map_err(|e| e.to_string())
+        };
+        match conn {
             Ok(conn) => Some(Self { conn }),
             Err(e) => {
                 warn!("systemd's bus is not reachable ({e}): the cgroup is made without a unit");
                 None
             }
         }
+    }
+
+    fn user_bus() -> Result<Connection, String> {
+        let env = |k: &str| std::env::var(k).ok();
+        let addr = session_bus_address(&env)
+            .ok_or("no session bus: neither DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR/bus")?;
+        let euid = nix::unistd::geteuid().as_raw();
+        let uid = std::fs::read_to_string("/proc/self/uid_map")
+            .ok()
+            .and_then(|m| host_uid(&m, euid))
+            .unwrap_or(euid);
+        debug!(addr, uid, "connecting to the user's systemd");
+        zbus::blocking::connection::Builder::address(addr.as_str())
+            .map(|b| b.user_id(uid))
+            .and_then(|b| b.build())
+            .map_err(|e| format!("{addr}: {e}"))
+    }
+
+    /// The manager's own cgroup (`/user.slice/user-1000.slice/user@1000.service` for a user's
+    /// manager): the root of everything it delegates, so the root its slices expand below.
+    pub fn manager_cgroup(&self) -> Result<String, Error> {
+        let v: OwnedValue = self
+            .conn
+            .call_method(
+                Some(DEST),
+                MANAGER_PATH,
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &(MANAGER, "ControlGroup"),
+            )
+            .and_then(|m| m.body().deserialize())
+            .map_err(|e| dbus_err("the manager's ControlGroup", e))?;
+        String::try_from(v).map_err(|e| dbus_err("the manager's ControlGroup", e.into()))
     }
 
     fn manager<B>(&self, method: &str, body: &B) -> Result<zbus::message::Message, zbus::Error>
@@ -233,6 +308,69 @@ impl Systemd {
     }
 }
 
+/// A rootless caller's scope, made before liblxc starts with the waiting monitor in it (see
+/// `CgroupPlacement::Below`): `scope` is its cgroup, relative to the hierarchy's root. Returns
+/// the unit's name, for state.json. Without a reachable systemd (it answered a moment ago,
+/// when the placement was chosen) this fails: liblxc would find no delegated cgroup.
+pub fn scope_for_monitor(
+    scope: &str,
+    monitor_pid: i32,
+    resources: Option<&LinuxResources>,
+    layout: &CgroupLayout,
+) -> Result<Option<String>, Error> {
+    let (unit, slice) = unit_for_dir(scope)
+        .ok_or_else(|| Error::Usage(format!("systemd: {scope} names no scope unit")))?;
+    let sd = Systemd::connect()
+        .ok_or_else(|| Error::Usage("systemd: the user's manager is not reachable".into()))?;
+    if let Err(e) = sd.start_scope(&unit, &slice, monitor_pid, resources, layout) {
+        let _ = sd.stop_unit(&unit);
+        return Err(e);
+    }
+    Ok(Some(unit))
+}
+
+/// liblxc 5, run by an unprivileged user on cgroup v2, starts a systemd scope of its own
+/// (`lxc-NAME-N.scope`) on the session bus and moves itself there. A monitor we already put in
+/// a scope must stay in it: the session bus is named unreachable in the monitor's environment
+/// (liblxc then keeps the cgroup it is in). The container's own environment is the spec's.
+pub fn isolate_from_user_bus(cmd: &mut std::process::Command) {
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/dev/null");
+}
+
+/// `update` of a container in a scope unit: the new resources become the unit's properties
+/// too (SetUnitProperties, runtime only, as runc's systemd manager does), before the files are
+/// written. Otherwise systemd writes the unit's old limits back into the cgroup whenever it
+/// re-applies them (`systemctl daemon-reload`, a change to the slice). Without a reachable
+/// systemd, or on a host that is not pure cgroup v2, there is nothing to tell it.
+pub fn set_unit_resources(
+    unit: &str,
+    resources: &LinuxResources,
+    layout: &CgroupLayout,
+) -> Result<(), Error> {
+    if layout.mode != Mode::V2 {
+        return Ok(());
+    }
+    let props = resource_properties(resources);
+    if props.is_empty() {
+        return Ok(());
+    }
+    let Some(sd) = Systemd::connect() else {
+        return Ok(());
+    };
+    for (k, v) in &props {
+        debug!(target: "lxcri::systemd", "{unit}: set {k} = {v}");
+    }
+    match sd.manager("SetUnitProperties", &(unit, true, &props)) {
+        Ok(_) => Ok(()),
+        // The scope is gone (its processes all exited): the files are all there is to update.
+        Err(e) if is_error(&e, "org.freedesktop.systemd1.NoSuchUnit") => {
+            debug!(unit, "no such unit: only the cgroup files are updated");
+            Ok(())
+        }
+        Err(e) => Err(dbus_err(&format!("setting the properties of {unit}"), e)),
+    }
+}
+
 /// Stop `unit` if systemd is reachable; what cannot be done is logged (delete and the cleanup
 /// of a failed create go on to remove the cgroup themselves).
 pub fn stop_if_reachable(unit: &str) {
@@ -363,6 +501,38 @@ mod tests {
         assert_eq!(u("lxcri/c1"), None);
         assert_eq!(u("x/c1.scope"), None);
         assert_eq!(u("machine.slice/.scope"), None);
+    }
+
+    #[test]
+    fn session_bus_addresses() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            session_bus_address(&env(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/x/bus")])),
+            Some("unix:path=/x/bus".into())
+        );
+        assert_eq!(
+            session_bus_address(&env(&[("XDG_RUNTIME_DIR", "/nonexistent-lxcri")])),
+            None
+        );
+        assert_eq!(session_bus_address(&env(&[])), None);
+    }
+
+    #[test]
+    fn host_uids() {
+        // rootless podman: uid 0 is the user, 1.. the subordinate range.
+        let m = "         0       1000          1\n         1     200000      65536\n";
+        assert_eq!(host_uid(m, 0), Some(1000));
+        assert_eq!(host_uid(m, 1), Some(200000));
+        assert_eq!(host_uid(m, 65536), Some(265535));
+        assert_eq!(host_uid(m, 65537), None);
+        assert_eq!(host_uid("0 0 4294967295\n", 1000), Some(1000));
+        assert_eq!(host_uid("", 0), None);
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub(crate) fn write_resources(
     write_all(&files_for(&v, layout, cg)?)
 }
 
+fn as_resources(v: &Value) -> Result<oci_spec::runtime::LinuxResources, Error> {
+    serde_json::from_value(v.clone()).map_err(|e| Error::Usage(format!("invalid resources: {e}")))
+}
+
 /// The resources now in force: the last update's, else the bundle's.
 fn current_resources(rd: &RuntimeDir, st: &State) -> Value {
     let stored = std::fs::read(rd.dir().join(RESOURCES_FILE))
@@ -170,6 +174,9 @@ impl Runtime {
             .into_iter()
             .filter(|w| !old_files.contains(w))
             .collect();
+        if let Some(unit) = &st.systemd_unit {
+            crate::systemd::set_unit_resources(unit, &as_resources(&merged)?, &layout)?;
+        }
         write_all(&todo)?;
         let data = serde_json::to_vec(&merged)
             .map_err(|e| Error::Usage(format!("cannot encode resources: {e}")))?;

@@ -11,6 +11,12 @@
 # the host's. Rootless podman keeps its storage in that home. Every scenario prints a row of a
 # table (PASS/FAIL/SKIP per runtime); the exit status is non-zero when lxcri fails a scenario
 # that runc passes. KEEP=1 keeps the work directory.
+#
+# ROOTLESS_SESSION=1 (what tests/vm/guest.sh sets on a systemd host): the user gets a systemd
+# user session (loginctl enable-linger: user@UID.service, its bus, its delegated cgroup v2
+# subtree), every command runs with DBUS_SESSION_BUS_ADDRESS as in a login, and the scenarios
+# that need it run too (--systemd-cgroup by hand, podman --memory read from the host).
+# RESULT_LINES=1 also prints tests/vm's "RESULT runtime scenario status detail" lines.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,13 +57,25 @@ for f in /etc/subuid /etc/subgid; do
   fi
 done
 run_dir=/run/user/$uid
-install -d -m 0700 -o "$uid" -g "$gid" "$run_dir"
+session=${ROOTLESS_SESSION:-}
+bus_env=()
+if [ -n "$session" ]; then
+  # systemd-logind starts user@UID.service for a lingering user, which makes /run/user/UID.
+  loginctl enable-linger "$user" || die "loginctl enable-linger $user failed"
+  for _ in $(seq 120); do [ -S "$run_dir/bus" ] && break; sleep 0.5; done
+  [ -S "$run_dir/bus" ] || die "no session bus at $run_dir/bus after enable-linger"
+  bus_env=(DBUS_SESSION_BUS_ADDRESS="unix:path=$run_dir/bus")
+  user_cg=/sys/fs/cgroup/user.slice/user-$uid.slice/user@$uid.service
+  echo "user@$uid.service delegates: $(cat "$user_cg/cgroup.subtree_control" 2>&1)"
+else
+  install -d -m 0700 -o "$uid" -g "$gid" "$run_dir"
+fi
 home=$(getent passwd "$user" | cut -d: -f6)
 
 # as CMD...: CMD as the user, in a login's environment, from its home.
 as() {
   (cd / && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
-    XDG_RUNTIME_DIR="$run_dir" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    XDG_RUNTIME_DIR="$run_dir" "${bus_env[@]}" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     TERM=xterm timeout -k 5 "$tmo" "$@")
 }
 
@@ -69,7 +87,7 @@ cp "$RUNTIME" "$work/lxcri/bin/lxcri"
 libexec=$(dirname "$RUNTIME")/../libexec/lxcri
 [ -d "$libexec" ] || die "no $libexec beside $RUNTIME"
 cp -r "$libexec" "$work/lxcri/libexec/"
-"$repo/scripts/mkbundle.sh" "$work/image" true >/dev/null || die "mkbundle.sh failed"
+"${MKBUNDLE:-$repo/scripts/mkbundle.sh}" "$work/image" true >/dev/null || die "mkbundle.sh failed"
 tar -C "$work/image/rootfs" -cf "$work/busybox.tar" . || die "tar failed"
 chown -R "$uid:$gid" "$work"
 chmod 0755 "$work"
@@ -97,6 +115,10 @@ record() {  # RUNTIME SCENARIO PASS|FAIL|SKIP [detail]
   [[ " ${order[*]-} " == *" $key "* ]] || order+=("$key")
   result["$1|$key"]=$3
   [ "$3" = PASS ] || echo "  $1 $3 $2${4:+: $4}"
+  if [ -n "${RESULT_LINES:-}" ]; then
+    local d=${4:-}; d=${d//$'\n'/\\n}
+    echo "RESULT $1 rootless:_$(echo "$2" | tr ' ' '_') $3 ${d:0:300}"
+  fi
 }
 check() {  # RUNTIME SCENARIO EXPECTED ACTUAL
   if [ "$3" = "$4" ]; then record "$1" "$2" PASS; else record "$1" "$2" FAIL "want [$3], got [$4]"; fi
@@ -213,6 +235,10 @@ d['process']['args'] = ['sh', '-c', 'touch /dev/shm/f && chown 1000:1000 /dev/sh
   fi
   # No delete: a refused create must leave nothing (checked at the end).
 
+  if [ -n "$session" ]; then
+    by_hand_systemd "$n" "$rt" "$b"
+  fi
+
   # What an unprivileged user cannot have: a container without a user namespace.
   patch "$b/config.json" 'd["linux"].pop("resources", None)
 d["linux"]["namespaces"] = [x for x in d["linux"]["namespaces"] if x["type"] != "user"]
@@ -224,6 +250,61 @@ d["linux"].pop("gidMappings", None)'
   else
     record "$n" "no user namespace: refused in one line naming it" FAIL "exit $rc: $out"
   fi
+}
+
+# --systemd-cgroup as the user: a scope of the user's own systemd, in its delegated subtree.
+by_hand_systemd() {  # NAME PATH BUNDLE
+  local n=$1 rt=$2 b=$3 id="rl-$1-sd" t="--systemd-cgroup" out pid cg unit want
+  unit=rltest-$id.scope
+  want=/user.slice/user-$uid.slice/user@$uid.service/user.slice/$unit
+  patch "$b/config.json" "d['linux']['cgroupsPath'] = 'user.slice:rltest:$id'
+d['linux']['resources'] = {'memory': {'limit': 67108864}, 'pids': {'limit': 30}}
+d['process']['args'] = ['sleep', '1000']"
+  # The container's stdio is create's: files, not a pipe the container would hold open.
+  # runc warns on stderr about device rules systemd cannot have: the exit status is the check.
+  if as sh -c "'$rt' --systemd-cgroup create --bundle '$b' $id 2>'$b/err' </dev/null >/dev/null"; then
+    record "$n" "$t: create" PASS
+  else
+    record "$n" "$t: create" FAIL "$(cat "$b/err")"
+  fi
+  if ! as "$rt" --systemd-cgroup state "$id" >/dev/null 2>&1; then
+    # Nothing to look at: the rows that need the container say so instead of timing out.
+    for s in "the cgroup is in a scope under user@$uid.service" "the user's systemd has the scope, active" \
+      "memory.max from the host" "pids.max from the host" "update --memory" "update: memory.max from the host" \
+      delete "no active unit after delete" "cgroup removed"; do
+      record "$n" "$t: $s" FAIL "create failed"
+    done
+    as "$rt" --systemd-cgroup delete -f "$id" >/dev/null 2>&1
+    patch "$b/config.json" "d['linux'].pop('cgroupsPath', None)
+d['linux'].pop('resources', None)"
+    return
+  fi
+  as "$rt" --systemd-cgroup start "$id" >/dev/null 2>&1
+  pid=$(as "$rt" --systemd-cgroup state "$id" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
+  cg=$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup" 2>/dev/null)
+  # runc puts the process in the scope itself, lxcri in a cgroup inside it (liblxc's monitor
+  # needs a cgroup beside it while it builds the container).
+  case $cg in
+    "$want"|"$want"/*) record "$n" "$t: the cgroup is in a scope under user@$uid.service" PASS ;;
+    *) record "$n" "$t: the cgroup is in a scope under user@$uid.service" FAIL "want [$want...], got [$cg]" ;;
+  esac
+  check "$n" "$t: the user's systemd has the scope, active" active \
+    "$(as systemctl --user show -p ActiveState --value "$unit" 2>&1)"
+  check "$n" "$t: memory.max from the host" 67108864 "$(cat "/sys/fs/cgroup$cg/memory.max" 2>&1)"
+  check "$n" "$t: pids.max from the host" 30 "$(cat "/sys/fs/cgroup$cg/pids.max" 2>&1)"
+  out=$(as "$rt" --systemd-cgroup update --memory 100m "$id" 2>&1)
+  check "$n" "$t: update --memory" "" "$out"
+  check "$n" "$t: update: memory.max from the host" 104857600 "$(cat "/sys/fs/cgroup$cg/memory.max" 2>&1)"
+  as "$rt" --systemd-cgroup kill "$id" KILL >/dev/null 2>&1
+  for _ in $(seq 50); do [ "$(status "$rt" "$id")" = stopped ] && break; sleep 0.2; done
+  out=$(as "$rt" --systemd-cgroup delete "$id" 2>&1)
+  check "$n" "$t: delete" "" "$out"
+  check "$n" "$t: no active unit after delete" inactive \
+    "$(as systemctl --user show -p ActiveState --value "$unit" 2>&1)"
+  if [ -e "/sys/fs/cgroup$want" ]; then record "$n" "$t: cgroup removed" FAIL "$want is left"
+  else record "$n" "$t: cgroup removed" PASS; fi
+  patch "$b/config.json" "d['linux'].pop('cgroupsPath', None)
+d['linux'].pop('resources', None)"
 }
 
 pm() { as podman --runtime "$rt" "$@"; }
@@ -273,6 +354,19 @@ under_podman() {  # NAME PATH
   else
     out=$(pm run --rm --memory 64m "$img" sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes' 2>&1)
     check "$n" "podman run --memory" 67108864 "$out"
+  fi
+  if [ -n "$session" ]; then
+    # The same limit seen from the host, in the container's cgroup under user@UID.service.
+    id=$(pm run -d --memory 64m "$img" sleep 1000 2>&1)
+    local p c
+    p=$(pm inspect -f '{{.State.Pid}}' "$id" 2>/dev/null)
+    c=$(awk -F: '$1 == "0" {print $3}' "/proc/$p/cgroup" 2>/dev/null)
+    case $c in
+      /user.slice/user-$uid.slice/user@$uid.service/*) record "$n" "podman run -d --memory: cgroup under user@$uid.service" PASS ;;
+      *) record "$n" "podman run -d --memory: cgroup under user@$uid.service" FAIL "[$c] ($id)" ;;
+    esac
+    check "$n" "podman run -d --memory: memory.max from the host" 67108864 "$(cat "/sys/fs/cgroup$c/memory.max" 2>&1)"
+    pm rm -f -t 0 "$id" >/dev/null 2>&1
   fi
 }
 

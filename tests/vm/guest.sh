@@ -10,10 +10,20 @@
 # Scenarios: a bundle run by hand (create, state, start, kill, delete) with and without
 # --systemd-cgroup, with and without process.apparmorProfile, exec --apparmor; and podman (run, exit status, --memory and --pids-limit read back inside,
 # AppArmor profile inside, exec, stop, rm) with its default systemd cgroup manager and with
-# cgroupfs.
+# cgroupfs; the cgroup v2 checks of cgroup2.sh (every resource, pause/resume, events, update,
+# kill --all, OOM, a nested path, a delegated systemd scope).
+#
+# And rootless: tests/rootless/run.sh (pushed as rootless.sh) for a user with a systemd user
+# session, lxcri and runc in one run (its runtimes are the first two on the command line).
+#
+# VM_GROUPS (default "hand podman cgroup2 rootless") picks the groups to run, for iterating by hand.
 set -uo pipefail
 
 dir=$1; shift
+groups=" ${VM_GROUPS:-hand podman cgroup2 rootless} "
+want() { [[ $groups == *" $1 "* ]]; }
+# shellcheck source=tests/vm/cgroup2.sh
+. "$dir/cgroup2.sh"
 tmo=${VM_OP_TIMEOUT:-120}
 img=localhost/busybox-vm-test:latest
 work=/var/tmp/lxcri-vm-test
@@ -176,10 +186,21 @@ mkdir -p "$conf"
 for a in "$@"; do
   n=${a%%=*}; rt=${a#*=}
   echo "guest: === $n ($rt: $("$rt" --version 2>&1 | head -1))"
-  by_hand "$n" "$rt" 0
-  by_hand "$n" "$rt" 1
-  podman_scenarios "$n" systemd
-  podman_scenarios "$n" cgroupfs
+  if want hand; then by_hand "$n" "$rt" 0; by_hand "$n" "$rt" 1; fi
+  if want podman; then podman_scenarios "$n" systemd; podman_scenarios "$n" cgroupfs; fi
+  want cgroup2 && cgroup_v2 "$n" "$rt"
 done
 pm rm -af -t 0 >/dev/null 2>&1
+
+# Rootless (issue 13): tests/rootless/run.sh for a user with a systemd user session, both
+# runtimes in one run; its rows come back as RESULT lines.
+if want rootless; then
+  rl=(); for a in "$@"; do rl+=("${a#*=}"); done
+  echo "guest: === rootless (tests/rootless/run.sh, user session)"
+  ROOTLESS_SESSION=1 RESULT_LINES=1 MKBUNDLE="$dir/mkbundle.sh" RUNTIME="${rl[0]}" COMPARE="${rl[1]:-}" \
+    TIMEOUT="$tmo" timeout -k 10 900 bash "$dir/rootless.sh" >"$work/rootless.log" 2>&1
+  echo "guest: rootless suite exit $?"
+  grep -v '^RESULT' "$work/rootless.log" | sed 's/^/guest: rootless: /' | tail -60
+  grep '^RESULT' "$work/rootless.log"
+fi
 echo "guest: done"

@@ -7,7 +7,8 @@
 #
 # Builds the VM image once per machine (debootstrap, about 5 minutes; kept in /var/lib/v2vm),
 # boots it with every guest write discarded at stop, pushes build/bin, build/libexec and the
-# guest script, and runs tests/vm/guest.sh there for lxcri and runc in the same run. Prints one
+# guest scripts (guest.sh, cgroup2.sh, tests/rootless/run.sh as rootless.sh), and runs
+# tests/vm/guest.sh there for lxcri and runc in the same run. Prints one
 # PASS/FAIL/SKIP table row per scenario for both runtimes and the counts; fails when lxcri fails a
 # scenario that runc passes, or when the guest did not report. A skipped scenario is printed
 # with its reason and not counted as passed. The VM is stopped whatever happens.
@@ -40,7 +41,8 @@ tail -1 "$out/build.log"
 stage=$out/stage/lxcri-build
 mkdir -p "$stage"
 cp -a "$repo/build/bin" "$repo/build/libexec" "$stage/"
-cp "$here/guest.sh" "$repo/scripts/mkbundle.sh" "$stage/"
+cp "$here/guest.sh" "$here/cgroup2.sh" "$repo/scripts/mkbundle.sh" "$stage/"
+cp "$repo/tests/rootless/run.sh" "$stage/rootless.sh"
 
 if [ -n "${VM_SUITE_LOCK:-}" ]; then
   exec 8>"$VM_SUITE_LOCK"

@@ -20,7 +20,7 @@ mod warm;
 pub use error::CgroupError;
 pub use freeze::FREEZE_TIMEOUT;
 pub use paths::{parse_proc_cgroup, CgroupPaths, ProcCgroupEntry};
-pub use placement::{caller_cgroups, caller_cgroups_from, delegated, CallerCgroups};
+pub use placement::{caller_cgroups, caller_cgroups_from, creatable, delegated, CallerCgroups};
 pub use stats::Stats;
 pub use warm::start_warm_attach;
 

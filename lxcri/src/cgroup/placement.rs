@@ -59,6 +59,26 @@ pub fn delegated(caller: &CallerCgroups) -> bool {
         })
 }
 
+/// Whether `rel` (relative to the hierarchy mounted at `root`) can be made by us: its nearest
+/// existing ancestor, or itself, is writable for our effective ids.
+pub fn creatable(root: &Path, rel: &str) -> bool {
+    let mut dir = root.join(rel.trim_start_matches('/'));
+    loop {
+        if dir.exists() {
+            return nix::unistd::faccessat(
+                nix::fcntl::AT_FDCWD,
+                &dir,
+                nix::unistd::AccessFlags::W_OK,
+                nix::fcntl::AtFlags::AT_EACCESS,
+            )
+            .is_ok();
+        }
+        if !dir.pop() || !dir.starts_with(root) {
+            return false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +118,16 @@ mod tests {
         .collect();
         assert_eq!(got, want);
         assert!(caller_cgroups_from(&layout, "bad line").is_err());
+    }
+
+    #[test]
+    fn creatable_looks_at_the_nearest_existing_ancestor() {
+        let t = std::env::temp_dir().join(format!("lxcri-creatable-{}", std::process::id()));
+        std::fs::create_dir_all(t.join("a")).unwrap();
+        assert!(creatable(&t, "a/b/c"));
+        assert!(creatable(&t, "/a"));
+        assert!(!creatable(Path::new("/nonexistent-lxcri-root"), "x/y"));
+        std::fs::remove_dir_all(&t).unwrap();
     }
 
     #[test]

@@ -122,13 +122,27 @@ impl Runtime {
         let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
-        let mut pending =
-            monitor::spawn(id, rd, opts.preserve_fds, &start_copy, &start_bin, hook_fd)?;
+        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
+        let placement = crate::placement::placement_for(
+            &cgroup_layout,
+            &spec::cgroup_dir(spec, id, self.systemd_cgroup)?,
+            self.systemd_cgroup,
+        )?;
+        // A rootless caller's scope is made before liblxc starts (below, before the go byte).
+        let in_user_scope = matches!(placement, spec::CgroupPlacement::Below(_));
+        let mut pending = monitor::spawn(
+            id,
+            rd,
+            opts.preserve_fds,
+            &start_copy,
+            &start_bin,
+            hook_fd,
+            in_user_scope,
+        )?;
         drop(start_copy);
         let monitor_pid = pending.pid;
         drop(hook_copy);
-        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
-        let placement = cgroup_placement(&cgroup_layout)?;
+        let monitor_dir = spec::monitor_cgroup_dir(id, &placement);
         let ctx = spec::Context {
             id,
             bundle,
@@ -166,7 +180,7 @@ impl Runtime {
             rundir: rd.clone(),
             layout: cgroup_layout.clone(),
             cgroup_dir: cgroup_dir.clone(),
-            monitor_cgroup_dir: layout::monitor_cgroup_dir(id),
+            monitor_cgroup_dir: monitor_dir.clone(),
             monitor: pending.child.take(),
             init: None,
             pid_file: None,
@@ -191,7 +205,7 @@ impl Runtime {
             cgroups: (!cgroup_dir.is_empty())
                 .then(|| CgroupPaths::for_relative(&cgroup_layout, &cgroup_dir).ok())
                 .flatten(),
-            monitor_cgroup_dir: layout::monitor_cgroup_dir(id),
+            monitor_cgroup_dir: monitor_dir.clone(),
             poststart: std::mem::take(&mut plan.poststart),
             poststop: std::mem::take(&mut plan.poststop),
             seccomp_listener: plan.seccomp_listener.take(),
@@ -229,6 +243,13 @@ impl Runtime {
             .map_err(|e| Error::io("init.sock", e))?;
         crate::fault::point("create:before-monitor");
 
+        if let spec::CgroupPlacement::Below(scope) = &placement {
+            let resources = spec.linux().as_ref().and_then(|l| l.resources().as_ref());
+            st.systemd_unit =
+                crate::systemd::scope_for_monitor(scope, monitor_pid, resources, &cgroup_layout)?;
+            cleanup.systemd_unit = st.systemd_unit.clone();
+            st.save(&rd.state_file())?;
+        }
         // The runtime dir is complete: the monitor may read its config and start.
         pending.go()?;
         debug!(monitor_pid, "monitor started");
@@ -291,7 +312,7 @@ impl Runtime {
         let leaving = LeavingMonitor {
             child: cleanup.monitor.take(),
             layout: cgroup_layout.clone(),
-            cgroup_dir: layout::monitor_cgroup_dir(id),
+            cgroup_dir: monitor_dir.clone(),
         };
         crate::fault::point("create:after-monitor-killed");
         steps.step("stop-monitor");
@@ -482,20 +503,6 @@ fn prepare_mountpoint(rootfs: &Path) -> Result<(), Error> {
         }
         Err(e) => Err(Error::io(format!("{}", p.display()), e)),
     }
-}
-
-/// Root gets cgroups for every container. A rootless caller does only where its own cgroups
-/// are delegated to it; elsewhere its containers stay in its cgroups (runc's rootless manager).
-fn cgroup_placement(layout: &CgroupLayout) -> Result<spec::CgroupPlacement, Error> {
-    if !crate::rootless::is_rootless() {
-        return Ok(spec::CgroupPlacement::Own);
-    }
-    let caller = crate::cgroup::caller_cgroups(layout)?;
-    if crate::cgroup::delegated(&caller) {
-        return Ok(spec::CgroupPlacement::Own);
-    }
-    debug!("rootless without delegated cgroups: the container stays in the caller's cgroups");
-    Ok(spec::CgroupPlacement::Inherited(caller))
 }
 
 /// Undo a half-made container when create fails at any step.

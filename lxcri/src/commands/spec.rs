@@ -15,7 +15,8 @@ pub struct Args {
 
 /// `rootless`: the global `--rootless` flag's value, as clap gives it.
 pub fn run(a: &Args, rootless: Option<&str>) -> Result<u8, Error> {
-    let config = if wants_rootless(rootless) {
+    let rootless = wants_rootless(rootless);
+    let mut config = if rootless {
         crate::default_spec::rootless_config(
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),
@@ -23,6 +24,13 @@ pub fn run(a: &Args, rootless: Option<&str>) -> Result<u8, Error> {
     } else {
         crate::default_spec::default_config()
     }?;
+    // runc's spec gives a container its own cgroup namespace where the host is pure cgroup v2;
+    // a rootless one does not yet
+    // (default_spec::make_rootless says why).
+    let v2 = crate::cgroup::CgroupLayout::detect().is_ok_and(|l| l.mode == crate::cgroup::Mode::V2);
+    if !rootless && v2 {
+        crate::default_spec::add_cgroup_namespace(&mut config);
+    }
     crate::default_spec::write_new_config(&a.bundle, &config)?;
     Ok(0)
 }

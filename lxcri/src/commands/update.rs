@@ -31,7 +31,8 @@ pub struct Args {
     /// Accepted and ignored: kernel TCP memory limits are gone from current kernels.
     #[arg(long = "kernel-memory-tcp")]
     pub kernel_memory_tcp: Option<String>,
-    #[arg(long = "cpu-shares")]
+    /// CPU shares; runc spells the flag --cpu-share.
+    #[arg(long = "cpu-shares", alias = "cpu-share")]
     pub cpu_shares: Option<u64>,
     #[arg(long = "cpu-quota")]
     pub cpu_quota: Option<i64>,

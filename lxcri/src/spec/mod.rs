@@ -62,10 +62,52 @@ pub struct Context<'a> {
 pub enum CgroupPlacement {
     /// liblxc creates the container's cgroups at `cgroupsPath` and applies `linux.resources`.
     Own,
+    /// A rootless caller's systemd scope (relative to the hierarchy's root), made by its user
+    /// manager before liblxc starts, with liblxc's monitor in it: liblxc (told that cgroups are
+    /// relative to its own) puts the monitor in `lxcri.monitor` and the container in
+    /// `container` below it. liblxc only makes cgroups below a delegated cgroup it is in, and
+    /// an unprivileged user can write nowhere else.
+    Below(String),
     /// No cgroup can be made (a rootless caller without delegated cgroups): the container stays
     /// in its creator's cgroups, given here. As runc's rootless cgroup manager does, the device
     /// rules are ignored (the user namespace already denies mknod) and any other limit is refused.
     Inherited(crate::cgroup::CallerCgroups),
+}
+
+/// The container's cgroup directory (relative to each hierarchy's root) for its placement:
+/// `cgroupsPath` as [`cgroup_dir`] reads it, or the container's cgroup in the scope.
+pub fn placed_cgroup_dir(
+    spec: &Spec,
+    id: &ContainerId,
+    systemd: bool,
+    placement: &CgroupPlacement,
+) -> Result<String, SpecError> {
+    Ok(match placement {
+        CgroupPlacement::Below(scope) => join_cgroup(scope, SCOPE_CONTAINER),
+        _ => cgroup_dir(spec, id, systemd)?,
+    })
+}
+
+/// The container's and the monitor's cgroups inside a rootless caller's scope.
+const SCOPE_CONTAINER: &str = "container";
+const SCOPE_MONITOR: &str = "lxcri.monitor";
+
+/// The cgroup liblxc's monitor is put in while it builds the container (in a rootless
+/// caller's scope, beside the container's).
+pub fn monitor_cgroup_dir(id: &ContainerId, placement: &CgroupPlacement) -> String {
+    match placement {
+        CgroupPlacement::Below(scope) => join_cgroup(scope, SCOPE_MONITOR),
+        _ => crate::layout::monitor_cgroup_dir(id),
+    }
+}
+
+fn join_cgroup(base: &str, dir: &str) -> String {
+    let base = base.trim_matches('/');
+    if base.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{base}/{dir}")
+    }
 }
 
 /// The host facts translation depends on.
@@ -253,7 +295,7 @@ pub fn translate_all(spec: &Spec, ctx: &Context) -> Result<Translation, SpecErro
     linux_fields::translate(spec, &ns, ctx.host, &mut items)?;
     idmap::translate(spec, &ns, &mut items)?;
 
-    let cgroup_dir = cgroup_dir(spec, ctx.id, ctx.systemd_cgroup)?;
+    let cgroup_dir = placed_cgroup_dir(spec, ctx.id, ctx.systemd_cgroup, ctx.placement)?;
     let mounts = mounts::translate(
         spec,
         &rootfs,
@@ -262,7 +304,7 @@ pub fn translate_all(spec: &Spec, ctx: &Context) -> Result<Translation, SpecErro
             dir: &cgroup_dir,
             new_ns: ns.is_new(namespaces::NsKind::Cgroup),
             inherited: match ctx.placement {
-                CgroupPlacement::Own => None,
+                CgroupPlacement::Own | CgroupPlacement::Below(_) => None,
                 CgroupPlacement::Inherited(c) => Some(c),
             },
             new_userns: ns.is_new(namespaces::NsKind::User),
@@ -322,13 +364,19 @@ pub fn translate_all(spec: &Spec, ctx: &Context) -> Result<Translation, SpecErro
 
     let mut cgroup2_files = Vec::new();
     match ctx.placement {
-        CgroupPlacement::Own => {
-            items.push("lxc.cgroup.relative", "0");
-            items.push("lxc.cgroup.dir.container", cgroup_dir);
-            items.push(
-                "lxc.cgroup.dir.monitor",
-                crate::layout::monitor_cgroup_dir(ctx.id),
-            );
+        CgroupPlacement::Own | CgroupPlacement::Below(_) => {
+            if matches!(ctx.placement, CgroupPlacement::Below(_)) {
+                items.push("lxc.cgroup.relative", "1");
+                items.push("lxc.cgroup.dir.container", SCOPE_CONTAINER);
+                items.push("lxc.cgroup.dir.monitor", SCOPE_MONITOR);
+            } else {
+                items.push("lxc.cgroup.relative", "0");
+                items.push("lxc.cgroup.dir.container", cgroup_dir);
+                items.push(
+                    "lxc.cgroup.dir.monitor",
+                    monitor_cgroup_dir(ctx.id, ctx.placement),
+                );
+            }
             // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
             cgroup2_files = resources::translate(spec, ctx.cgroup, &mut items)?;
         }
