@@ -105,6 +105,9 @@ pub fn spawn(
 /// (create's own cgroup removal waits for the monitor's exit, as it must be empty).
 pub struct LeavingMonitor {
     pub child: Option<Child>,
+    /// The container's pty master, kept when `run` relays the terminal itself (no
+    /// `--console-socket`, in the foreground).
+    pub pty: Option<OwnedFd>,
     pub layout: CgroupLayout,
     pub cgroup_dir: String,
 }

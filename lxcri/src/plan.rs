@@ -40,6 +40,10 @@ pub struct CreateOptions {
     /// Accepted for compatibility; liblxc creates no session keyring.
     #[arg(long = "no-new-keyring")]
     pub no_new_keyring: bool,
+    /// Not a flag: `run` in the foreground without `--console-socket` keeps the pty master
+    /// and relays the terminal itself, as runc does.
+    #[arg(skip)]
+    pub relay_terminal: bool,
 }
 
 /// What [`check`] found in the spec: the process, the rootfs, and the compiled seccomp filter.
@@ -57,7 +61,8 @@ pub struct Checked {
 pub fn check(spec: &Spec, bundle: &Path, opts: &CreateOptions) -> Result<Checked, Error> {
     let process = spec.process().clone().ok_or(Error::NoProcess)?;
     let rootfs = spec::rootfs_path(spec, bundle)?;
-    if process.terminal().unwrap_or(false) && opts.console_socket.is_none() {
+    if process.terminal().unwrap_or(false) && opts.console_socket.is_none() && !opts.relay_terminal
+    {
         return Err(Error::NoConsoleSocket);
     }
     let profile = spec.linux().as_ref().and_then(|l| l.seccomp().as_ref());

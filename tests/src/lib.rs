@@ -9,7 +9,7 @@ pub mod leftovers;
 use serde_json::{json, Value};
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -207,11 +207,23 @@ fn read_file_from_start(f: &mut File) -> String {
 
 /// Runs `cmd` with stdin from /dev/null and stdout/stderr captured in anonymous files (so that a
 /// container inheriting them cannot make us wait for EOF), killing it after `timeout`.
-pub fn run_cmd_timeout(mut cmd: Command, timeout: Duration) -> Out {
+pub fn run_cmd_timeout(cmd: Command, timeout: Duration) -> Out {
+    run_cmd_timeout_from(cmd, Stdio::null(), timeout)
+}
+
+/// [`run_cmd_timeout`] with `input` as the command's stdin (a file, so it never blocks).
+pub fn run_cmd_timeout_input(cmd: Command, input: &str, timeout: Duration) -> Out {
+    let mut f = tempfile::tempfile().expect("tempfile for stdin");
+    f.write_all(input.as_bytes()).expect("write stdin file");
+    f.seek(SeekFrom::Start(0)).expect("rewind stdin file");
+    run_cmd_timeout_from(cmd, Stdio::from(f), timeout)
+}
+
+fn run_cmd_timeout_from(mut cmd: Command, stdin: Stdio, timeout: Duration) -> Out {
     let what = describe(&cmd);
     let mut out = tempfile::tempfile().expect("tempfile for stdout");
     let mut err = tempfile::tempfile().expect("tempfile for stderr");
-    cmd.stdin(Stdio::null())
+    cmd.stdin(stdin)
         .stdout(out.try_clone().expect("clone stdout file"))
         .stderr(err.try_clone().expect("clone stderr file"));
     let mut child = cmd

@@ -115,3 +115,33 @@ fn terminal_without_console_socket_fails() {
     assert!(!out.stderr.contains("panicked"), "{out}");
     assert!(rt.list_ids().is_empty(), "nothing left: {out}");
 }
+
+#[test]
+fn run_relays_the_terminal_without_console_socket() {
+    // runc run in the foreground with process.terminal and no --console-socket makes the
+    // container's terminal its own: our stdin goes to the pty, the pty to our stdout, and the
+    // exit status is the process's.
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        lxcri_tests::skip!("no script(1) to give the runtime a terminal");
+    }
+    let rt = Runtime::new();
+    let mut b = Bundle::sh("read line; tty; test -t 1 && echo stdout-tty; echo got-$line; exit 3");
+    b.process()["terminal"] = json!(true);
+    b.write_config();
+    let id = unique_id("runtty");
+    let inner = format!(
+        "{} --root {} run --bundle {} {id}",
+        lxcri_tests::runtime().display(),
+        rt.root().display(),
+        b.path().display()
+    );
+    let mut c = std::process::Command::new("/usr/bin/script");
+    c.args(["-qec", &inner, "/dev/null"]);
+    let out = lxcri_tests::run_cmd_timeout_input(c, "abc\n", CMD_TIMEOUT);
+    assert_eq!(out.code(), Some(3), "exit status through the relay: {out}");
+    let text = out.stdout.replace(['\r', '\0'], "");
+    assert!(text.contains("/dev/pts/"), "{out}");
+    assert!(text.contains("stdout-tty"), "{out}");
+    assert!(text.contains("got-abc"), "{out}");
+    assert!(rt.list_ids().is_empty(), "run deletes the container: {out}");
+}

@@ -257,7 +257,7 @@ impl Runtime {
         crate::fault::point("create:after-monitor");
 
         let ReceivedInit {
-            received,
+            mut received,
             listener: seccomp_fd,
         } = monitor::wait_for_init(&listener, &pending.pidfd, CREATE_TIMEOUT, rd)?;
         let init_pid = received.pid.ok_or(InitError::NoCredentials)?;
@@ -303,14 +303,22 @@ impl Runtime {
                     sys::console::send(&s, master.as_fd())
                         .map_err(|e| Error::io("cannot send pty master to console socket", e))
                 })?;
-        } else if plan.process.terminal().unwrap_or(false) {
+        } else if plan.process.terminal().unwrap_or(false) && received.fd.is_none() {
             return Err(InitError::NoPtyMaster.into());
         }
+        // run relays the terminal itself (plan::check refused a terminal without a console
+        // socket for anyone else).
+        let pty = if opts.relay_terminal {
+            received.fd.take()
+        } else {
+            None
+        };
 
         // The monitor leaves: init is re-parented to the caller's subreaper (DESIGN.md).
         let _ = pending.pidfd.send(libc::SIGKILL);
         let leaving = LeavingMonitor {
             child: cleanup.monitor.take(),
+            pty,
             layout: cgroup_layout.clone(),
             cgroup_dir: monitor_dir.clone(),
         };

@@ -6,6 +6,7 @@ use crate::id::ContainerId;
 use crate::plan::CreateOptions;
 use crate::runtime::Runtime;
 use crate::sys::signals::{self, Forwarder};
+use std::os::fd::AsFd;
 
 impl Runtime {
     /// create + start; unless `detach`, wait for the container's init and return its exit
@@ -31,7 +32,14 @@ impl Runtime {
                     .map_err(|e| Error::io("blocking the signals to forward", e))?,
             )
         };
-        let leaving = self.create_leaving_monitor(id, opts)?;
+        let mut opts = opts.clone();
+        opts.relay_terminal = !detach && opts.console_socket.is_none();
+        let mut leaving = self.create_leaving_monitor(id, &opts)?;
+        let pty = leaving.pty.take();
+        if let Some(pty) = &pty {
+            // Sized before the process runs, so that it starts with our terminal's size.
+            crate::sys::console::copy_winsize(std::io::stdin().as_fd(), pty.as_fd());
+        }
         let started = self.start(id);
         // The killed monitor is reaped (its mount namespace torn down) and its cgroups removed
         // once the process runs: off the path to its exec. Init was re-parented to us when the
@@ -46,9 +54,26 @@ impl Runtime {
         };
         let (_, st) = self.load(id)?;
         let pid = st.init.map(|i| i.pid).unwrap_or(0);
-        let code = forwarded
-            .relay_until_exit(pid)
+        // With a terminal, its relay copies our stdin and stdout to the pty beside the
+        // forwarding of signals, and has drained the output when it ends.
+        let relay = pty.map(|master| {
+            let resize = master.try_clone();
+            let thread = std::thread::spawn(move || crate::sys::console::relay(master, pid));
+            (thread, resize)
+        });
+        let forwarding = match &relay {
+            Some((_, Ok(pty))) => forwarded.relay_until_exit_with_pty(pid, Some(pty.as_fd())),
+            _ => forwarded.relay_until_exit(pid),
+        };
+        let relayed = match relay {
+            Some((thread, _)) => thread
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the terminal relay panicked"))),
+            None => Ok(()),
+        };
+        let code = forwarding
             .map_err(|e| Error::io("forwarding signals to the container", e))
+            .and_then(|()| relayed.map_err(|e| Error::io("relaying the terminal", e)))
             .and_then(|()| {
                 crate::sys::reap::exit_status(pid)
                     .map_err(|e| Error::io("waitpid container init", e))

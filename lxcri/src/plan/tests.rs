@@ -225,6 +225,17 @@ fn a_terminal_needs_a_console_socket() {
 }
 
 #[test]
+fn run_in_the_foreground_relays_a_terminal_without_a_console_socket() {
+    let s = spec(json!({"process": {"terminal": true}}));
+    let relayed = CreateOptions {
+        relay_terminal: true,
+        ..opts()
+    };
+    let p = plan_with(&s, &relayed, false, &CgroupPlacement::Own).expect("plan");
+    assert_eq!(p.init.process.terminal(), Some(true));
+}
+
+#[test]
 fn no_process_is_refused() {
     let s = spec(json!({"process": null}));
     let err = plan_with(&s, &opts(), false, &CgroupPlacement::Own)

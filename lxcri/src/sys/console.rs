@@ -60,7 +60,12 @@ pub fn relay(master: OwnedFd, pid: i32) -> std::io::Result<()> {
 /// Copy the pty's output to stdout until the process has exited and its output is drained.
 fn pump(master: &OwnedFd, process: &PidFd) {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut out = std::io::stdout().lock();
+    // Written to fd 1 directly: `run` relays from a thread of its own while the main thread
+    // holds the lock of std's stdout for the command's output.
+    let mut out = std::fs::File::from(match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => fd,
+        Err(_) => return,
+    });
     let mut buf = [0u8; 4096];
     let mut exited = false;
     loop {
@@ -106,7 +111,8 @@ fn pump(master: &OwnedFd, process: &PidFd) {
     }
 }
 
-fn copy_winsize(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
+/// Give `to` (a pty) the window size of the terminal `from`, when `from` is one.
+pub fn copy_winsize(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
     let mut ws = libc::winsize {
         ws_row: 0,
         ws_col: 0,

@@ -53,6 +53,17 @@ impl Forwarder {
 
     /// Forward the blocked signals to `pid` until it exits (it is then ready to be reaped).
     pub fn relay_until_exit(&self, pid: i32) -> std::io::Result<()> {
+        self.relay_until_exit_with_pty(pid, None)
+    }
+
+    /// [`Forwarder::relay_until_exit`] for a process whose terminal we relay: a SIGWINCH
+    /// resizes `pty` from our stdin's terminal (the kernel then signals the pty's foreground
+    /// group) instead of going to the process, as runc's `run` does.
+    pub fn relay_until_exit_with_pty(
+        &self,
+        pid: i32,
+        pty: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> std::io::Result<()> {
         let target = PidFd::open(pid)?;
         loop {
             let mut fds = [
@@ -68,6 +79,10 @@ impl Forwarder {
                 return Ok(());
             }
             if let Ok(Some(info)) = self.fd.read_signal() {
+                if let (Some(pty), true) = (pty, info.ssi_signo == Signal::SIGWINCH as u32) {
+                    super::console::copy_winsize(std::io::stdin().as_fd(), pty);
+                    continue;
+                }
                 debug!(
                     signal = info.ssi_signo,
                     "forwarding signal to the container"
