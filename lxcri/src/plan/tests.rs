@@ -40,36 +40,14 @@ fn hybrid() -> CgroupLayout {
     }
 }
 
+/// spec/tests.rs's minimal spec with an unprivileged process user; `patch` merged into it.
 fn spec(patch: Value) -> Spec {
-    let mut base = json!({
-        "ociVersion": "1.0.2",
-        "root": {"path": "rootfs"},
-        "process": {"cwd": "/", "args": ["sh"], "user": {"uid": 1000, "gid": 100}},
-        "hostname": "box",
-        "linux": {
-            "namespaces": [
-                {"type": "pid"}, {"type": "network"}, {"type": "ipc"},
-                {"type": "uts"}, {"type": "mount"}
-            ]
-        }
-    });
-    merge(&mut base, patch);
+    let mut base = serde_json::to_value(crate::spec::tests::spec(
+        json!({"process": {"user": {"uid": 1000, "gid": 100}}}),
+    ))
+    .expect("spec to JSON");
+    crate::spec::tests::merge(&mut base, patch);
     serde_json::from_value(base).expect("test spec parses")
-}
-
-fn merge(base: &mut Value, patch: Value) {
-    match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    b.remove(&k);
-                } else {
-                    merge(b.entry(k).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (b, p) => *b = p,
-    }
 }
 
 fn opts() -> CreateOptions {

@@ -17,7 +17,7 @@ pub(crate) mod resources;
 pub mod rootfs;
 mod sysctl;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::{Path, PathBuf};
 

@@ -80,7 +80,7 @@ pub(super) fn v2() -> CgroupLayout {
 }
 
 /// A minimal valid spec; `patch` is merged into it (objects recursively, `null` removes).
-fn spec(patch: Value) -> Spec {
+pub(crate) fn spec(patch: Value) -> Spec {
     let mut base = json!({
         "ociVersion": "1.0.2",
         "root": {"path": "rootfs"},
@@ -97,7 +97,7 @@ fn spec(patch: Value) -> Spec {
     serde_json::from_value(base).expect("test spec parses")
 }
 
-fn merge(base: &mut Value, patch: Value) {
+pub(crate) fn merge(base: &mut Value, patch: Value) {
     match (base, patch) {
         (Value::Object(b), Value::Object(p)) => {
             for (k, v) in p {
