@@ -25,7 +25,6 @@ use zbus::blocking::Connection;
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
 use crate::cgroup::{CgroupLayout, Mode};
-use crate::error::Error;
 
 const DEST: &str = "org.freedesktop.systemd1";
 const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
@@ -65,8 +64,36 @@ pub fn booted() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
 
-fn dbus_err(what: &str, e: zbus::Error) -> Error {
-    Error::Usage(format!("systemd: {what}: {e}"))
+/// What goes wrong with systemd: a caller (and a test) can tell a bus failure from a unit
+/// that did not reach the state asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum SystemdError {
+    #[error("systemd: {what}: {source}")]
+    Bus {
+        what: String,
+        // Boxed: zbus's error would make every `Result<_, Error>` of the runtime large.
+        #[source]
+        source: Box<zbus::Error>,
+    },
+    #[error("systemd: the job for {unit} did not finish within {timeout:?}")]
+    JobTimeout { unit: String, timeout: Duration },
+    #[error("systemd: {unit} is {state}, not active")]
+    NotActive { unit: String, state: String },
+    #[error("systemd: {unit} is {state} after stop")]
+    NotStopped { unit: String, state: String },
+    #[error("systemd: {0} names no scope unit")]
+    NoScopeUnit(String),
+    #[error("systemd: the user's manager is not reachable")]
+    UserManagerUnreachable,
+    #[error("invalid pid {0}")]
+    InvalidPid(i32),
+}
+
+fn dbus_err(what: &str, e: zbus::Error) -> SystemdError {
+    SystemdError::Bus {
+        what: what.to_string(),
+        source: Box::new(e),
+    }
 }
 
 fn is_error(e: &zbus::Error, name: &str) -> bool {
@@ -146,7 +173,7 @@ impl Systemd {
 
     /// The manager's own cgroup (`/user.slice/user-1000.slice/user@1000.service` for a user's
     /// manager): the root of everything it delegates, so the root its slices expand below.
-    pub fn manager_cgroup(&self) -> Result<String, Error> {
+    pub fn manager_cgroup(&self) -> Result<String, SystemdError> {
         let v: OwnedValue = self
             .conn
             .call_method(
@@ -195,7 +222,7 @@ impl Systemd {
     /// Wait until systemd has finished the job `job` (its object is gone), polling: the job is
     /// short, and a JobRemoved subscription would need a thread to bound the wait. The unit's
     /// state is only meaningful afterwards (a queued start still reads `inactive`).
-    fn wait_job(&self, unit: &str, job: &OwnedObjectPath) -> Result<(), Error> {
+    fn wait_job(&self, unit: &str, job: &OwnedObjectPath) -> Result<(), SystemdError> {
         let deadline = Instant::now() + JOB_TIMEOUT;
         loop {
             let reply = self.conn.call_method(
@@ -212,15 +239,16 @@ impl Systemd {
                 Err(e) => return Err(dbus_err(&format!("job of {unit}"), e)),
             }
             if Instant::now() >= deadline {
-                return Err(Error::Usage(format!(
-                    "systemd: the job for {unit} did not finish within {JOB_TIMEOUT:?}"
-                )));
+                return Err(SystemdError::JobTimeout {
+                    unit: unit.to_string(),
+                    timeout: JOB_TIMEOUT,
+                });
             }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
-    fn state_of(&self, unit: &str) -> Result<Option<String>, Error> {
+    fn state_of(&self, unit: &str) -> Result<Option<String>, SystemdError> {
         self.active_state(unit)
             .map_err(|e| dbus_err(&format!("state of {unit}"), e))
     }
@@ -234,8 +262,8 @@ impl Systemd {
         pid: i32,
         resources: Option<&LinuxResources>,
         layout: &CgroupLayout,
-    ) -> Result<(), Error> {
-        let pid = u32::try_from(pid).map_err(|_| Error::Usage(format!("invalid pid {pid}")))?;
+    ) -> Result<(), SystemdError> {
+        let pid = u32::try_from(pid).map_err(|_| SystemdError::InvalidPid(pid))?;
         let mut props: Vec<(&str, Value)> = vec![
             (
                 "Description",
@@ -275,10 +303,10 @@ impl Systemd {
         self.wait_job(unit, &job)?;
         let st = self.state_of(unit)?;
         if st.as_deref() != Some("active") {
-            return Err(Error::Usage(format!(
-                "systemd: {unit} is {}, not active",
-                st.as_deref().unwrap_or("gone")
-            )));
+            return Err(SystemdError::NotActive {
+                unit: unit.to_string(),
+                state: st.unwrap_or_else(|| "gone".into()),
+            });
         }
         debug!(unit, slice, pid, "scope unit active");
         Ok(())
@@ -286,7 +314,7 @@ impl Systemd {
 
     /// Stop the unit and forget it (a failed unit stays listed until reset). A unit that is
     /// already gone is fine: systemd stops a scope by itself when its last process exits.
-    pub fn stop_unit(&self, unit: &str) -> Result<(), Error> {
+    pub fn stop_unit(&self, unit: &str) -> Result<(), SystemdError> {
         let reply = match self.manager("StopUnit", &(unit, "replace")) {
             Ok(m) => m,
             Err(e) if is_error(&e, "org.freedesktop.systemd1.NoSuchUnit") => return Ok(()),
@@ -299,7 +327,10 @@ impl Systemd {
         self.wait_job(unit, &job)?;
         if let Some(st) = self.state_of(unit)? {
             if st != "inactive" && st != "failed" {
-                return Err(Error::Usage(format!("systemd: {unit} is {st} after stop")));
+                return Err(SystemdError::NotStopped {
+                    unit: unit.to_string(),
+                    state: st,
+                });
             }
         }
         let _ = self.manager("ResetFailedUnit", &(unit,));
@@ -317,11 +348,10 @@ pub fn scope_for_monitor(
     monitor_pid: i32,
     resources: Option<&LinuxResources>,
     layout: &CgroupLayout,
-) -> Result<Option<String>, Error> {
-    let (unit, slice) = unit_for_dir(scope)
-        .ok_or_else(|| Error::Usage(format!("systemd: {scope} names no scope unit")))?;
-    let sd = Systemd::connect()
-        .ok_or_else(|| Error::Usage("systemd: the user's manager is not reachable".into()))?;
+) -> Result<Option<String>, SystemdError> {
+    let (unit, slice) =
+        unit_for_dir(scope).ok_or_else(|| SystemdError::NoScopeUnit(scope.to_string()))?;
+    let sd = Systemd::connect().ok_or(SystemdError::UserManagerUnreachable)?;
     if let Err(e) = sd.start_scope(&unit, &slice, monitor_pid, resources, layout) {
         let _ = sd.stop_unit(&unit);
         return Err(e);
@@ -346,7 +376,7 @@ pub fn set_unit_resources(
     unit: &str,
     resources: &LinuxResources,
     layout: &CgroupLayout,
-) -> Result<(), Error> {
+) -> Result<(), SystemdError> {
     if layout.mode != Mode::V2 {
         return Ok(());
     }
@@ -484,6 +514,32 @@ fn cpu_mask(list: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_keep_their_texts_and_kinds() {
+        let e: crate::error::Error = SystemdError::NotActive {
+            unit: "c.scope".into(),
+            state: "failed".into(),
+        }
+        .into();
+        assert_eq!(e.to_string(), "systemd: c.scope is failed, not active");
+        assert!(matches!(
+            e,
+            crate::error::Error::Systemd(SystemdError::NotActive { .. })
+        ));
+        let t = SystemdError::JobTimeout {
+            unit: "c.scope".into(),
+            timeout: Duration::from_secs(30),
+        };
+        assert_eq!(
+            t.to_string(),
+            "systemd: the job for c.scope did not finish within 30s"
+        );
+        assert_eq!(
+            SystemdError::UserManagerUnreachable.to_string(),
+            "systemd: the user's manager is not reachable"
+        );
+    }
 
     #[test]
     fn units_from_dirs() {

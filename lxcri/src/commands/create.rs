@@ -425,7 +425,7 @@ impl Runtime {
         if let Err(e) = started {
             // Not left for Cleanup alone: it only knows the unit once this returns Ok.
             let _ = sd.stop_unit(&unit);
-            return Err(e);
+            return Err(e.into());
         }
         // systemd wrote the unit's limits into the cgroup: the spec's go back on top.
         if let (Some(r), Some(cg)) = (resources, st.cgroups.as_ref()) {
