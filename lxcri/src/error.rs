@@ -60,6 +60,8 @@ pub enum Error {
     #[error(transparent)]
     Systemd(#[from] crate::systemd::SystemdError),
     #[error(transparent)]
+    Resources(#[from] ResourcesError),
+    #[error(transparent)]
     State(#[from] crate::state::StateError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
@@ -85,6 +87,39 @@ impl Error {
             source,
         }
     }
+}
+
+/// Resources that `update` cannot read, understand or apply.
+#[derive(Debug, thiserror::Error)]
+pub enum ResourcesError {
+    #[error("cannot parse resources from stdin: {0}")]
+    ParseStdin(#[source] serde_json::Error),
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot parse {}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("resources must be a JSON object")]
+    NotAnObject,
+    #[error("invalid resources: {0}")]
+    Invalid(#[source] serde_json::Error),
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("invalid size {0:?}: expected e.g. 1048576, 512m, 1g or -1")]
+    InvalidSize(String),
+    #[error("the container has no {0} cgroup")]
+    NoCgroupDir(String),
 }
 
 /// What went wrong between create or start and the container's init (and its monitor).

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::cgroup::{CgroupLayout, CgroupPaths};
-use crate::error::Error;
+use crate::error::{Error, ResourcesError};
 use crate::id::ContainerId;
 use crate::layout::RuntimeDir;
 use crate::lock::Lock;
@@ -53,9 +53,9 @@ fn files_for(
         "ociVersion": crate::state::OCI_VERSION,
         "linux": {"resources": res},
     }))
-    .map_err(|e| Error::Usage(format!("invalid resources: {e}")))?;
+    .map_err(ResourcesError::Invalid)?;
     let (items, hybrid) = crate::spec::resource_items(&spec, layout)?;
-    let no_dir = |what: &str| Error::Usage(format!("the container has no {what} cgroup"));
+    let no_dir = |what: &str| ResourcesError::NoCgroupDir(what.to_string());
     let mut out = Vec::new();
     for (key, value) in items {
         if let Some(file) = key.strip_prefix("lxc.cgroup2.") {
@@ -118,13 +118,15 @@ pub(crate) fn write_resources(
     layout: &CgroupLayout,
     cg: &CgroupPaths,
 ) -> Result<(), Error> {
-    let v = serde_json::to_value(resources)
-        .map_err(|e| Error::Usage(format!("cannot encode resources: {e}")))?;
+    let v = serde_json::to_value(resources).map_err(|source| ResourcesError::Encode {
+        what: "resources",
+        source,
+    })?;
     write_all(&files_for(&v, layout, cg)?)
 }
 
 fn as_resources(v: &Value) -> Result<oci_spec::runtime::LinuxResources, Error> {
-    serde_json::from_value(v.clone()).map_err(|e| Error::Usage(format!("invalid resources: {e}")))
+    Ok(serde_json::from_value(v.clone()).map_err(ResourcesError::Invalid)?)
 }
 
 /// The resources now in force: the last update's, else the bundle's.
@@ -148,7 +150,7 @@ impl Runtime {
     /// resources and write what changed into its cgroups.
     pub fn update(&self, id: &ContainerId, resources: &Value) -> Result<(), Error> {
         if !resources.is_object() {
-            return Err(Error::Usage("resources must be a JSON object".into()));
+            return Err(ResourcesError::NotAnObject.into());
         }
         let (rd, st) = self.load(id)?;
         let _lock = Lock::acquire(&rd.lock_file())?;
@@ -178,8 +180,10 @@ impl Runtime {
             crate::systemd::set_unit_resources(unit, &as_resources(&merged)?, &layout)?;
         }
         write_all(&todo)?;
-        let data = serde_json::to_vec(&merged)
-            .map_err(|e| Error::Usage(format!("cannot encode resources: {e}")))?;
+        let data = serde_json::to_vec(&merged).map_err(|source| ResourcesError::Encode {
+            what: "resources",
+            source,
+        })?;
         crate::state::write_atomic(&rd.dir().join(RESOURCES_FILE), &data, 0o600)
             .map_err(|e| Error::io("cannot save the updated resources", e))?;
         Ok(())

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, ResourcesError};
 use crate::id::ContainerId;
 use crate::runtime::Runtime;
 
@@ -143,24 +143,34 @@ impl Overrides {
 
 pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
     let mut res: Value = match &a.resources {
-        Some(p) if p.as_os_str() == "-" => serde_json::from_reader(std::io::stdin().lock())
-            .map_err(|e| Error::Usage(format!("cannot parse resources from stdin: {e}")))?,
+        Some(p) if p.as_os_str() == "-" => {
+            serde_json::from_reader(std::io::stdin().lock()).map_err(ResourcesError::ParseStdin)?
+        }
         Some(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Error::Usage(format!("cannot open {}: {e}", p.display())))?;
-            serde_json::from_reader(std::io::BufReader::new(f))
-                .map_err(|e| Error::Usage(format!("cannot parse {}: {e}", p.display())))?
+            let f = std::fs::File::open(p).map_err(|source| ResourcesError::Open {
+                path: p.clone(),
+                source,
+            })?;
+            serde_json::from_reader(std::io::BufReader::new(f)).map_err(|source| {
+                ResourcesError::Parse {
+                    path: p.clone(),
+                    source,
+                }
+            })?
         }
         None => serde_json::json!({}),
     };
     if !res.is_object() {
-        return Err(Error::Usage("resources must be a JSON object".into()));
+        return Err(ResourcesError::NotAnObject.into());
     }
     if a.kernel_memory.is_some() || a.kernel_memory_tcp.is_some() {
         tracing::warn!("--kernel-memory and --kernel-memory-tcp are ignored");
     }
-    let flags = serde_json::to_value(Overrides::of(a)?)
-        .map_err(|e| Error::Usage(format!("cannot encode the flags: {e}")))?;
+    let flags =
+        serde_json::to_value(Overrides::of(a)?).map_err(|source| ResourcesError::Encode {
+            what: "the flags",
+            source,
+        })?;
     // The flags override the file.
     crate::update::merge(&mut res, &flags);
     rt.update(&ContainerId::new(&a.id)?, &res)?;
@@ -170,11 +180,7 @@ pub fn run(rt: &Runtime, a: &Args) -> Result<u8, Error> {
 /// Parse a size as runc's flags take it: bytes, or a number with a binary k/m/g/t/p suffix
 /// (optionally followed by b), or -1 for "no limit".
 pub fn parse_bytes(s: &str) -> Result<i64, Error> {
-    let bad = || {
-        Error::Usage(format!(
-            "invalid size {s:?}: expected e.g. 1048576, 512m, 1g or -1"
-        ))
-    };
+    let bad = || Error::from(ResourcesError::InvalidSize(s.to_string()));
     let t = s.trim().to_ascii_lowercase();
     if t == "-1" {
         return Ok(-1);
@@ -222,7 +228,15 @@ mod tests {
         assert_eq!(parse_bytes("64MB").expect("mb"), 64 << 20);
         assert_eq!(parse_bytes("1.5k").expect("f"), 1536);
         assert_eq!(parse_bytes("-1").expect("-1"), -1);
-        assert!(parse_bytes("abc").is_err());
+        let bad = parse_bytes("abc").expect_err("not a size");
+        assert!(
+            matches!(&bad, Error::Resources(ResourcesError::InvalidSize(s)) if s == "abc"),
+            "{bad}"
+        );
+        assert_eq!(
+            bad.to_string(),
+            "invalid size \"abc\": expected e.g. 1048576, 512m, 1g or -1"
+        );
         assert!(parse_bytes("-5").is_err());
         assert!(parse_bytes("9999999p").is_err());
     }
