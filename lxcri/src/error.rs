@@ -45,7 +45,24 @@ pub enum Error {
     NoCgroup2Dir,
     #[error("signal {0} cannot be sent with --all")]
     SignalForAll(i32),
-    /// Bad input that has no variant of its own; the text says what.
+    #[error("mount {} ({typ}) cannot be mounted because it is inside /proc", dest.display())]
+    MountInProc { dest: PathBuf, typ: String },
+    /// What an unprivileged caller cannot have (rootless::check_unprivileged_spec says what).
+    #[error("{0}")]
+    Rootless(String),
+    #[error("ps {args} failed: {stderr}")]
+    PsFailed { args: String, stderr: String },
+    #[error("ps output has no PID column")]
+    PsNoPidColumn,
+    #[error("invalid interval {0:?}: expected e.g. 5s or 500ms")]
+    InvalidInterval(String),
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The command line itself is wrong (clap catches the rest); the text says what.
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]

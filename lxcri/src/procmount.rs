@@ -34,11 +34,10 @@ pub fn check(spec: &oci_spec::runtime::Spec, rootfs: &Path) -> Result<(), crate:
             .collect();
         let typ = m.typ().as_deref().unwrap_or("");
         if !allowed(&rel, typ, m.source().as_deref()) {
-            return Err(crate::error::Error::Usage(format!(
-                "mount {} ({}) cannot be mounted because it is inside /proc",
-                m.destination().display(),
-                if typ.is_empty() { "bind" } else { typ }
-            )));
+            return Err(crate::error::Error::MountInProc {
+                dest: m.destination().clone(),
+                typ: if typ.is_empty() { "bind" } else { typ }.to_string(),
+            });
         }
     }
     Ok(())

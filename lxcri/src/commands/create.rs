@@ -88,7 +88,7 @@ impl Runtime {
         crate::nsfile::check(spec)?;
         crate::procmount::check(spec, &checked.rootfs)?;
         if crate::rootless::unprivileged() {
-            crate::rootless::check_unprivileged_spec(spec).map_err(Error::Usage)?;
+            crate::rootless::check_unprivileged_spec(spec).map_err(Error::Rootless)?;
         }
         if let Some(l) = &checked.seccomp_listener {
             l.check()?;

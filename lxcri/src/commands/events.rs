@@ -24,7 +24,7 @@ pub struct Event {
 /// A Go-style duration as runc's --interval takes it: a number with ns, us, ms, s, m or h
 /// (e.g. 5s, 500ms, 1.5s). Zero is refused: it would print as fast as the CPU allows.
 pub fn parse_interval(s: &str) -> Result<Duration, Error> {
-    let bad = || Error::Usage(format!("invalid interval {s:?}: expected e.g. 5s or 500ms"));
+    let bad = || Error::InvalidInterval(s.to_string());
     let t = s.trim();
     let split = t.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?;
     let (n, unit) = t.split_at(split);
@@ -94,8 +94,10 @@ impl Runtime {
                 Err(Error::NotRunning(_)) | Err(Error::NotExist(_)) => return Ok(()),
                 Err(e) => return Err(e),
             };
-            let line = serde_json::to_string(&ev)
-                .map_err(|e| Error::Usage(format!("cannot encode stats: {e}")))?;
+            let line = serde_json::to_string(&ev).map_err(|source| Error::Encode {
+                what: "stats",
+                source,
+            })?;
             write_line(out, &line)?;
             std::thread::sleep(interval);
         }

@@ -37,11 +37,10 @@ impl Runtime {
             .output()
             .map_err(|e| Error::io("cannot run ps", e))?;
         if !out.status.success() {
-            return Err(Error::Usage(format!(
-                "ps {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(Error::PsFailed {
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
         }
         filter_ps(&String::from_utf8_lossy(&out.stdout), &pids)
     }
@@ -54,7 +53,7 @@ fn filter_ps(text: &str, pids: &BTreeSet<i32>) -> Result<String, Error> {
     let col = header
         .split_whitespace()
         .position(|f| f == "PID")
-        .ok_or_else(|| Error::Usage("ps output has no PID column".into()))?;
+        .ok_or(Error::PsNoPidColumn)?;
     let mut out = format!("{header}\n");
     for line in lines {
         let pid = line
