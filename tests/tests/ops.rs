@@ -265,7 +265,19 @@ fn events_stats_prints_usage() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn events");
-    std::thread::sleep(Duration::from_millis(700));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Two intervals' lines while the container runs, then its end.
+    let mut lines: Vec<String> = (0..2)
+        .map(|_| rx.recv_timeout(CMD_TIMEOUT).expect("a stats line"))
+        .collect();
     rt.kill(&id, "KILL").ok();
     rt.wait_status(&id, "stopped");
     if lxcri_tests::is_lxcri() {
@@ -277,12 +289,9 @@ fn events_stats_prints_usage() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut text)
-        .expect("read events");
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() >= 2, "{text}");
-    for l in lines {
+    reader.join().expect("events reader");
+    lines.extend(rx.try_iter());
+    for l in &lines {
         let e: Value = serde_json::from_str(l).expect("event json");
         assert_eq!(e["type"], "stats");
     }

@@ -228,6 +228,8 @@ fn runtime_executables_not_writable_through_proc_exe() {
         b.set_namespace(json!({"type": "pid", "path": format!("/proc/{pod_pid}/ns/pid")}));
         let id = unique_id("sec-member");
         rc.create(&b, &id).ok();
+        // Not a synchronisation: the window between create and start in which the attacker
+        // in the pod's pid namespace looks for the runtime's processes.
         std::thread::sleep(Duration::from_millis(300));
         rc.run(&["start", &id]).ok();
         rc.run(&["exec", &id, "true"]).ok();
