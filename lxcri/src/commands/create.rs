@@ -122,14 +122,21 @@ impl Runtime {
         let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
-        let cgroup_layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
-        let placement = crate::placement::placement_for(
-            &cgroup_layout,
-            &spec::cgroup_dir(spec, id, self.systemd_cgroup)?,
-            self.systemd_cgroup,
-        )?;
-        // A rootless caller's scope is made before liblxc starts (below, before the go byte).
-        let in_user_scope = matches!(placement, spec::CgroupPlacement::Below(_));
+        // Root's cgroups always go where cgroupsPath says: the layout is detected after the
+        // spawn, while the monitor execs. A rootless caller's placement decides how the
+        // monitor starts (in the user's scope, made below before the go byte).
+        let place = || -> Result<_, Error> {
+            let layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
+            let dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
+            let placement = crate::placement::placement_for(&layout, &dir, self.systemd_cgroup)?;
+            Ok((layout, placement))
+        };
+        let early = if crate::rootless::is_rootless() {
+            Some(place()?)
+        } else {
+            None
+        };
+        let in_user_scope = matches!(&early, Some((_, spec::CgroupPlacement::Below(_))));
         let mut pending = monitor::spawn(
             id,
             rd,
@@ -142,6 +149,10 @@ impl Runtime {
         drop(start_copy);
         let monitor_pid = pending.pid;
         drop(hook_copy);
+        let (cgroup_layout, placement) = match early {
+            Some(p) => p,
+            None => place()?,
+        };
         let monitor_dir = spec::monitor_cgroup_dir(id, &placement);
         let ctx = spec::Context {
             id,
