@@ -207,7 +207,9 @@ fn v2_has_swap(root: &Path) -> bool {
     in_root_or_child(root, "memory.swap.max")
 }
 
-/// `file` exists in the cgroup `root` or one of its direct children.
+/// `file` exists in the cgroup `root` or in its direct children. Every child of one cgroup has
+/// the same interface files, so the first child tells for all: a node with thousands of pods
+/// must not pay a stat per pod on every create.
 fn in_root_or_child(root: &Path, file: &str) -> bool {
     if root.join(file).exists() {
         return true;
@@ -217,8 +219,8 @@ fn in_root_or_child(root: &Path, file: &str) -> bool {
     };
     entries
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .any(|e| e.path().join(file).exists())
+        .find(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .is_some_and(|e| e.path().join(file).exists())
 }
 
 #[cfg(test)]

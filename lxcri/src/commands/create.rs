@@ -126,7 +126,12 @@ impl Runtime {
         // spawn, while the monitor execs. A rootless caller's placement decides how the
         // monitor starts (in the user's scope, made below before the go byte).
         let place = || -> Result<_, Error> {
-            let layout = CgroupLayout::detect()?.with_bfq(Path::new("/"));
+            let layout = CgroupLayout::detect()?;
+            let layout = if spec::resources::wants_io_weight(spec) {
+                layout.with_bfq(Path::new("/"))
+            } else {
+                layout
+            };
             let dir = spec::cgroup_dir(spec, id, self.systemd_cgroup)?;
             let placement = crate::placement::placement_for(&layout, &dir, self.systemd_cgroup)?;
             Ok((layout, placement))

@@ -229,6 +229,27 @@ fn memory(w: &mut Writer, m: &LinuxMemory) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// Whether the spec sets a block I/O weight, the only thing [`CgroupLayout::bfq`] decides:
+/// the probe reads the host's cgroups, which a create without a weight need not pay for.
+///
+/// [`CgroupLayout::bfq`]: crate::cgroup::CgroupLayout::bfq
+pub(crate) fn wants_io_weight(spec: &Spec) -> bool {
+    let Some(b) = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.resources().as_ref())
+        .and_then(|r| r.block_io().as_ref())
+    else {
+        return false;
+    };
+    b.weight().is_some_and(|w| w != 0)
+        || b.weight_device()
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(|d| d.weight().is_some_and(|w| w != 0))
+}
+
 /// runc's mapping of cpu.shares (2..262144) onto cpu.weight (1..10000).
 pub(crate) fn shares_to_weight(shares: u64) -> u64 {
     1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142
@@ -610,6 +631,23 @@ mod tests {
             "linux": {"resources": resources},
         }))
         .expect("test spec parses")
+    }
+
+    #[test]
+    fn the_bfq_probe_is_wanted_only_for_a_weight() {
+        assert!(!wants_io_weight(&spec_with(json!({}))));
+        assert!(!wants_io_weight(&spec_with(
+            json!({"blockIO": {"weight": 0}})
+        )));
+        let throttle =
+            json!({"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 1}]}});
+        assert!(!wants_io_weight(&spec_with(throttle)));
+        assert!(wants_io_weight(&spec_with(
+            json!({"blockIO": {"weight": 500}})
+        )));
+        let device =
+            json!({"blockIO": {"weightDevice": [{"major": 8, "minor": 0, "weight": 300}]}});
+        assert!(wants_io_weight(&spec_with(device)));
     }
 
     /// The liblxc items (devices left out) and the hybrid cgroup2 files for `resources`.
