@@ -57,12 +57,22 @@ impl Runtime {
             return Err(Error::Exists(id.clone()));
         }
         steps.step("lock");
+        // The hook's sealed copy (about 1.8 MB, a millisecond of page allocation) is made on
+        // the other core while the bundle is loaded and checked: it is needed only when the
+        // monitor is spawned.
+        let hook_copy = self.helper(layout::HOOK_BIN).map(|bin| {
+            let copying = std::thread::Builder::new().name("hook-copy".into()).spawn({
+                let bin = bin.clone();
+                move || sealed_copy(&bin, c"lxcri-hook")
+            });
+            (bin, copying)
+        });
 
         // Everything that can be checked without touching the system comes first, so bad input
         // leaves nothing behind.
         let result = bundle::load(&opts.bundle).and_then(|(bundle, spec)| {
             steps.step("load-bundle");
-            self.create_locked(id, &rd, &bundle, &spec, opts, &mut steps)
+            self.create_locked(id, &rd, (&bundle, &spec), opts, hook_copy, &mut steps)
         });
         if result.is_err() {
             lock.remove_file();
@@ -76,9 +86,9 @@ impl Runtime {
         &self,
         id: &ContainerId,
         rd: &RuntimeDir,
-        bundle: &Path,
-        spec: &oci_spec::runtime::Spec,
+        (bundle, spec): (&Path, &oci_spec::runtime::Spec),
         opts: &CreateOptions,
+        hook_copy: Result<(PathBuf, std::io::Result<HookCopying>), Error>,
         steps: &mut Steps,
     ) -> Result<LeavingMonitor, Error> {
         let checked = plan::check(spec, bundle, opts)?;
@@ -95,21 +105,24 @@ impl Runtime {
         }
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
-        let hook_bin = self.helper(layout::HOOK_BIN)?;
         // The monitor forks liblxc's child into the container's pid namespace and the hook runs
         // there: both run from sealed copies, never from the host's files (crate::sealed). The
         // hook's copy is named by a path of its own fd table (`/proc/self/fd/N`): liblxc runs it
         // through /bin/sh in the child (or, for start-host, the monitor), which inherit fd N.
-        let sealed = |bin: &Path, name: &std::ffi::CStr| {
-            crate::sealed::copy(bin, name).map_err(|e| {
-                Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
-            })
-        };
-        let start_copy = sealed(&start_bin, c"lxcri-start")?;
-        // Filled and sealed before the monitor is spawned: sealing while the monitor forked
-        // and exec'd beside it failed with EBUSY in a CI run (pages of the fresh copy still
-        // referenced when F_SEAL_WRITE looked at them).
-        let hook_copy = sealed(&hook_bin, c"lxcri-hook")?;
+        let start_copy = sealed_copy(&start_bin, c"lxcri-start")?;
+        // Filled and sealed before the monitor is spawned (the thread is joined here): sealing
+        // while the monitor forked and exec'd beside it failed with EBUSY in a CI run (pages of
+        // the fresh copy still referenced when F_SEAL_WRITE looked at them).
+        let (hook_bin, copying) = hook_copy?;
+        let hook_copy = copying
+            .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?
+            .join()
+            .map_err(|_| {
+                Error::io(
+                    format!("cannot make a sealed copy of {}", hook_bin.display()),
+                    std::io::Error::other("the copying thread panicked"),
+                )
+            })??;
         // Above the fds the caller passes on to the container; close-on-exec until the monitor is
         // spawned.
         let hook_fd = nix::fcntl::fcntl(
@@ -583,6 +596,14 @@ impl Drop for Cleanup {
             warn!("cleanup of {}: {e}", self.rundir.dir().display());
         }
     }
+}
+
+/// The thread making the hook's sealed copy.
+type HookCopying = std::thread::JoinHandle<Result<OwnedFd, Error>>;
+
+fn sealed_copy(bin: &Path, name: &std::ffi::CStr) -> Result<OwnedFd, Error> {
+    crate::sealed::copy(bin, name)
+        .map_err(|e| Error::io(format!("cannot make a sealed copy of {}", bin.display()), e))
 }
 
 /// A file of the runtime directory: new, never through a symlink, exactly `mode`.
