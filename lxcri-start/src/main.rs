@@ -57,6 +57,21 @@ fn main() -> ExitCode {
 
 /// Returns false when create gave up before it said go.
 fn run(id: &str, lxcpath: &Path, config: &Path, go: Option<i32>) -> Result<bool, lxc::LxcError> {
+    // A create killed at any moment must not leave us building its container: we die with it
+    // from here on, and if it died before, we are no longer its child (create names itself in
+    // LXCRI_CREATOR_PID: the go byte may already be in the pipe).
+    // SAFETY: prctl with integer arguments only changes this process's parent-death signal.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+        return Err(lxc::LxcError::Start {
+            name: id.to_string(),
+            reason: format!("PR_SET_PDEATHSIG: {}", std::io::Error::last_os_error()),
+        });
+    }
+    let creator = std::env::var("LXCRI_CREATOR_PID").ok();
+    std::env::remove_var("LXCRI_CREATOR_PID");
+    if creator.is_some_and(|pid| pid != std::os::unix::process::parent_id().to_string()) {
+        return Ok(false);
+    }
     shield_shell().map_err(|e| lxc::LxcError::Start {
         name: id.to_string(),
         reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),

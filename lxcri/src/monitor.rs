@@ -38,9 +38,15 @@ pub fn spawn(
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
     )
     .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
-    // Close-on-exec here; only the monitor's end is passed on (in pre_exec).
+    // The monitor's end is inherited, ours is close-on-exec. No other thread of ours spawns a
+    // process, so nothing else can inherit it.
     let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| Error::io("pipe for the monitor", e.into()))?;
+    nix::fcntl::fcntl(
+        &go_read,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .map_err(|e| Error::io("passing the go pipe on", e.into()))?;
     let go_fd = go_read.as_raw_fd();
     let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
     monitor
@@ -60,25 +66,11 @@ pub fn spawn(
         // unprivileged user, would otherwise move itself into a scope of its own.
         crate::systemd::isolate_from_user_bus(&mut monitor);
     }
-    // A create killed at any moment must not leave a monitor behind that goes on building
-    // the container: the monitor dies with us (create kills it itself when it is done).
-    let parent = nix::unistd::getpid();
-    // SAFETY: the closure runs in the forked child before execve and only makes three
-    // async-signal-safe system calls (prctl, getppid, fcntl); it allocates nothing.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut monitor, move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() != parent.as_raw() {
-                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
-            }
-            if libc::fcntl(go_fd, libc::F_SETFD, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    // A create killed at any moment must not leave a monitor behind that goes on building the
+    // container: the monitor asks for SIGKILL at our death as its first step, then checks that
+    // we are still its parent. No pre_exec closure, so std spawns it with posix_spawn (a
+    // vfork), not a fork that copies our page tables.
+    monitor.env("LXCRI_CREATOR_PID", std::process::id().to_string());
     let mut child = monitor
         .spawn()
         .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
