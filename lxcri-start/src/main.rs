@@ -1,11 +1,11 @@
 //! liblxc's monitor while `lxcri create` builds a container: `lxcri-start ID LXCPATH CONFIG
-//! [GO_FD]`. `create` kills it once the container's init reports ready (DESIGN.md: why the
+//! GO_FD`. `create` kills it once the container's init reports ready (DESIGN.md: why the
 //! monitor leaves).
 //!
-//! With GO_FD, `create` spawns the monitor before it has translated the bundle, so that this
-//! exec, the dynamic loading of liblxc and the monitor's own mount namespace overlap with
-//! create's work: the monitor then waits for one byte on GO_FD (a pipe) before it reads CONFIG.
-//! End of file instead means create gave up: nothing to do.
+//! `create` spawns the monitor before it has translated the bundle, so that this exec, the
+//! dynamic loading of liblxc and the monitor's own mount namespace overlap with create's work:
+//! the monitor then waits on GO_FD (a unix socket) for one byte and the hook's sealed copy
+//! before it reads CONFIG. End of file instead means create gave up: nothing to do.
 
 mod lxc;
 
@@ -21,16 +21,15 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let (id, lxcpath, config, go) = match args.as_slice() {
-        [_, id, lxcpath, config] => (id, lxcpath, config, None),
         [_, id, lxcpath, config, go] => match go.parse::<i32>() {
-            Ok(fd) if fd > 2 => (id, lxcpath, config, Some(fd)),
+            Ok(fd) if fd > 2 => (id, lxcpath, config, fd),
             _ => {
                 eprintln!("lxcri-start: GO_FD must be a file descriptor above 2, not {go:?}");
                 return ExitCode::from(2);
             }
         },
         _ => {
-            eprintln!("usage: lxcri-start ID LXCPATH CONFIG [GO_FD]");
+            eprintln!("usage: lxcri-start ID LXCPATH CONFIG GO_FD");
             return ExitCode::from(2);
         }
     };
@@ -56,10 +55,10 @@ fn main() -> ExitCode {
 }
 
 /// Returns false when create gave up before it said go.
-fn run(id: &str, lxcpath: &Path, config: &Path, go: Option<i32>) -> Result<bool, lxc::LxcError> {
+fn run(id: &str, lxcpath: &Path, config: &Path, go: i32) -> Result<bool, lxc::LxcError> {
     // A create killed at any moment must not leave us building its container: we die with it
     // from here on, and if it died before, we are no longer its child (create names itself in
-    // LXCRI_CREATOR_PID: the go byte may already be in the pipe).
+    // LXCRI_CREATOR_PID: the go byte may already be on the socket).
     // SAFETY: prctl with integer arguments only changes this process's parent-death signal.
     if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
         return Err(lxc::LxcError::Start {
@@ -76,13 +75,11 @@ fn run(id: &str, lxcpath: &Path, config: &Path, go: Option<i32>) -> Result<bool,
         name: id.to_string(),
         reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),
     })?;
-    if let Some(fd) = go {
-        if !wait_for_go(fd).map_err(|e| lxc::LxcError::Start {
-            name: id.to_string(),
-            reason: format!("waiting for create on fd {fd}: {e}"),
-        })? {
-            return Ok(false);
-        }
+    if !wait_for_go(go).map_err(|e| lxc::LxcError::Start {
+        name: id.to_string(),
+        reason: format!("waiting for create on fd {go}: {e}"),
+    })? {
+        return Ok(false);
     }
     // lxc_container_new loads <lxcpath>/<id>/config by itself; loading it again would apply
     // every list item (mount entries, idmaps) twice.
@@ -99,23 +96,31 @@ fn run(id: &str, lxcpath: &Path, config: &Path, go: Option<i32>) -> Result<bool,
     Ok(true)
 }
 
-/// One byte on `fd` (create has written the runtime dir): true; end of file: false. The fd is
-/// closed either way, so that it never reaches liblxc's child and the container.
+/// One byte on the socket `fd` (create has written the runtime dir), with the hook's sealed
+/// copy: true, and the copy takes the socket's place at fd number `fd`, where the config names
+/// it (`/proc/self/fd/N`) and liblxc's child inherits it. End of file: false, and `fd` is
+/// closed.
 fn wait_for_go(fd: i32) -> std::io::Result<bool> {
-    use std::io::Read;
-    use std::os::fd::FromRawFd;
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
     // SAFETY: create passed this fd to us (and only us) as GO_FD; nothing else in this process
-    // owns it, so the File may close it.
-    let mut pipe = unsafe { std::fs::File::from_raw_fd(fd) };
+    // owns it.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
     let mut byte = [0u8; 1];
-    loop {
-        match pipe.read(&mut byte) {
-            Ok(0) => return Ok(false),
-            Ok(_) => return Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
+    let got = lxcri::sys::scm::recv(sock.as_fd(), &mut byte)?;
+    if got.len == 0 {
+        return Ok(false);
     }
+    let hook = got
+        .fd
+        .ok_or_else(|| std::io::Error::other("create sent no copy of the hook"))?;
+    // The socket's number becomes the copy's, inheritable (dup2 clears close-on-exec); the
+    // socket itself is closed by it.
+    // SAFETY: dup2 of two fds we own: it closes the socket, which we give up here, and puts a
+    // duplicate of the copy at its number, owned from now on by this process and its children.
+    if unsafe { libc::dup2(hook.as_raw_fd(), sock.into_raw_fd()) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(true)
 }
 
 /// liblxc runs every hook as `/bin/sh -c ...`; for the mount hook in its child, which is in the

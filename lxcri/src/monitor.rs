@@ -3,7 +3,7 @@
 //! ([`PendingMonitor`]), init's report awaited through `init.sock` while the monitor lives
 //! ([`wait_for_init`]), and the monitor's end once init is ready ([`LeavingMonitor`]).
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Child, Command};
@@ -20,34 +20,36 @@ use crate::sys::{self, pidfd::PidFd};
 use crate::teardown::remove_monitor_cgroups;
 
 /// Spawns `lxcri-start` from its sealed copy, waiting for [`PendingMonitor::go`]. Only the
-/// monitor and what liblxc runs from it inherit the hook's copy (`hook_fd`); init closes it.
+/// monitor and what liblxc runs from it get the hook's copy; init closes it.
 pub fn spawn(
     id: &ContainerId,
     rd: &RuntimeDir,
     preserve_fds: u32,
     start_copy: &OwnedFd,
     start_bin: &Path,
-    hook_fd: OwnedFd,
     in_user_scope: bool,
 ) -> Result<PendingMonitor, Error> {
     // Fds above the preserved ones must not reach the monitor, so not the container: from
     // here on every fd of ours is close-on-exec.
     sys::fd::close_range_cloexec(3 + preserve_fds);
-    nix::fcntl::fcntl(
-        &hook_fd,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    // The go socket: the monitor's end is inherited at a number above the fds the caller
+    // passes on to the container, because the hook's copy takes its place there (GO_FD); ours
+    // is close-on-exec. No other thread of ours spawns a process, so nothing else inherits it.
+    let (ours, theirs) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::Stream,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
     )
-    .map_err(|e| Error::io("passing the hook's sealed copy on", e.into()))?;
-    // The monitor's end is inherited, ours is close-on-exec. No other thread of ours spawns a
-    // process, so nothing else can inherit it.
-    let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::io("pipe for the monitor", e.into()))?;
-    nix::fcntl::fcntl(
-        &go_read,
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    .map_err(|e| Error::io("socket pair for the monitor", e.into()))?;
+    let go_fd = nix::fcntl::fcntl(
+        &theirs,
+        nix::fcntl::FcntlArg::F_DUPFD(3 + preserve_fds as i32),
     )
-    .map_err(|e| Error::io("passing the go pipe on", e.into()))?;
-    let go_fd = go_read.as_raw_fd();
+    .map_err(|e| Error::io("passing the go socket on", e.into()))?;
+    drop(theirs);
+    // SAFETY: F_DUPFD just returned this new fd, and nothing else owns it.
+    let go_read = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(go_fd) };
     let mut monitor = Command::new(format!("/proc/self/fd/{}", start_copy.as_raw_fd()));
     monitor
         .arg(id.as_str())
@@ -74,7 +76,6 @@ pub fn spawn(
     let mut child = monitor
         .spawn()
         .map_err(|e| Error::io(format!("cannot run {}", start_bin.display()), e))?;
-    drop(hook_fd);
     drop(go_read);
     let pid = child.id() as i32;
     let pidfd = match PidFd::open(pid) {
@@ -87,7 +88,8 @@ pub fn spawn(
     };
     Ok(PendingMonitor {
         child: Some(child),
-        go: Some(go_write),
+        go: Some(ours),
+        hook_fd: go_fd,
         pid,
         pidfd,
     })
@@ -118,16 +120,22 @@ impl LeavingMonitor {
 /// leaves no process behind.
 pub struct PendingMonitor {
     pub child: Option<Child>,
-    /// Our end of the monitor's GO_FD: one byte starts it, closing it ends it.
+    /// Our end of the monitor's GO_FD: one byte with the hook's copy starts it, closing it
+    /// ends it.
     go: Option<OwnedFd>,
+    /// The fd number the hook's copy has in the monitor, and so in liblxc's child, once sent.
+    pub hook_fd: RawFd,
     pub pid: i32,
     pub pidfd: PidFd,
 }
 
 impl PendingMonitor {
-    pub fn go(&mut self) -> Result<(), Error> {
+    /// The runtime directory is complete: the monitor starts liblxc, with `hook` (the hook's
+    /// sealed copy) at [`PendingMonitor::hook_fd`].
+    pub fn go(&mut self, hook: BorrowedFd<'_>) -> Result<(), Error> {
         let fd = self.go.take().ok_or(InitError::MonitorToldTwice)?;
-        nix::unistd::write(&fd, b"g").map_err(|e| Error::io("starting the monitor", e.into()))?;
+        sys::scm::send(fd.as_fd(), b"g", Some(hook))
+            .map_err(|e| Error::io("starting the monitor", e))?;
         Ok(())
     }
 }

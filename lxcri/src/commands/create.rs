@@ -2,7 +2,7 @@
 //! directory, wait for init to report ready, record the state; undo everything on failure.
 //! DESIGN.md "Processes and their lifetime" says why the monitor leaves at the end.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -106,33 +106,16 @@ impl Runtime {
         let init_bin = self.helper(layout::INIT_BIN)?;
         let start_bin = self.helper(layout::START_BIN)?;
         // The monitor forks liblxc's child into the container's pid namespace and the hook runs
-        // there: both run from sealed copies, never from the host's files (crate::sealed). The
-        // hook's copy is named by a path of its own fd table (`/proc/self/fd/N`): liblxc runs it
-        // through /bin/sh in the child (or, for start-host, the monitor), which inherit fd N.
+        // there: both run from sealed copies, never from the host's files (crate::sealed).
         let start_copy = sealed_copy(&start_bin, c"lxcri-start")?;
-        // Filled and sealed before the monitor is spawned (the thread is joined here): sealing
-        // while the monitor forked and exec'd beside it failed with EBUSY in a CI run (pages of
-        // the fresh copy still referenced when F_SEAL_WRITE looked at them).
+        // The hook's copy is still being made (on the thread started above): it goes to the
+        // monitor with the go byte, at the fd number of the go socket (monitor::spawn), so it
+        // is named in the config by a path of the monitor's fd table (`/proc/self/fd/N`).
+        // liblxc runs it through /bin/sh in its child (or, for start-host, the monitor), which
+        // inherit fd N.
         let (hook_bin, copying) = hook_copy?;
-        let hook_copy = copying
-            .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?
-            .join()
-            .map_err(|_| {
-                Error::io(
-                    format!("cannot make a sealed copy of {}", hook_bin.display()),
-                    std::io::Error::other("the copying thread panicked"),
-                )
-            })??;
-        // Above the fds the caller passes on to the container; close-on-exec until the monitor is
-        // spawned.
-        let hook_fd = nix::fcntl::fcntl(
-            &hook_copy,
-            nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3 + opts.preserve_fds as i32),
-        )
-        .map_err(|e| Error::io("dup of the hook's sealed copy", e.into()))?;
-        // SAFETY: F_DUPFD_CLOEXEC just returned this new fd, and nothing else owns it.
-        let hook_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(hook_fd) };
-        let hook_path = PathBuf::from(format!("/proc/self/fd/{}", hook_fd.as_raw_fd()));
+        let copying = copying
+            .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?;
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
         // Root's cgroups always go where cgroupsPath says: the layout is detected after the
@@ -161,12 +144,11 @@ impl Runtime {
             opts.preserve_fds,
             &start_copy,
             &start_bin,
-            hook_fd,
             in_user_scope,
         )?;
         drop(start_copy);
         let monitor_pid = pending.pid;
-        drop(hook_copy);
+        let hook_path = PathBuf::from(format!("/proc/self/fd/{}", pending.hook_fd));
         let (cgroup_layout, placement) = match early {
             Some(p) => p,
             None => place()?,
@@ -279,8 +261,16 @@ impl Runtime {
             cleanup.systemd_unit = st.systemd_unit.clone();
             st.save(&rd.state_file())?;
         }
+        // Filled and sealed before the monitor gets it (the thread is joined here).
+        let hook_copy = copying.join().map_err(|_| {
+            Error::io(
+                format!("cannot make a sealed copy of {}", hook_bin.display()),
+                std::io::Error::other("the copying thread panicked"),
+            )
+        })??;
         // The runtime dir is complete: the monitor may read its config and start.
-        pending.go()?;
+        pending.go(hook_copy.as_fd())?;
+        drop(hook_copy);
         debug!(monitor_pid, "monitor started");
         steps.step("spawn-monitor");
         crate::fault::point("create:after-monitor");
