@@ -62,6 +62,28 @@ pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     }
 }
 
+/// A [`copy`] being made on a thread of its own, so that the caller goes on meanwhile.
+pub struct Copying {
+    thread: std::thread::JoinHandle<std::io::Result<OwnedFd>>,
+}
+
+impl Copying {
+    pub fn start(path: &Path, name: &'static std::ffi::CStr) -> std::io::Result<Copying> {
+        let path = path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("sealed-copy".into())
+            .spawn(move || copy(&path, name))?;
+        Ok(Copying { thread })
+    }
+
+    /// The sealed copy, once the thread has made it.
+    pub fn wait(self) -> std::io::Result<OwnedFd> {
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the copying thread panicked")))
+    }
+}
+
 /// Return if we already run from a sealed copy; otherwise re-exec ourselves, with the same
 /// arguments and environment, from one. Checking the seals (not a marker) means a caller cannot
 /// talk us out of it and a failed sealing cannot loop.

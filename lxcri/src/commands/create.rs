@@ -60,12 +60,10 @@ impl Runtime {
         // The hook's sealed copy (about 1.8 MB, a millisecond of page allocation) is made on
         // the other core while the bundle is loaded and checked: it is needed only when the
         // monitor is spawned.
-        let hook_copy = self.helper(layout::HOOK_BIN).map(|bin| {
-            let copying = std::thread::Builder::new().name("hook-copy".into()).spawn({
-                let bin = bin.clone();
-                move || sealed_copy(&bin, c"lxcri-hook")
-            });
-            (bin, copying)
+        let hook_copy = self.helper(layout::HOOK_BIN).and_then(|bin| {
+            let copying = crate::sealed::Copying::start(&bin, c"lxcri-hook")
+                .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?;
+            Ok((bin, copying))
         });
 
         // Everything that can be checked without touching the system comes first, so bad input
@@ -88,7 +86,7 @@ impl Runtime {
         rd: &RuntimeDir,
         (bundle, spec): (&Path, &oci_spec::runtime::Spec),
         opts: &CreateOptions,
-        hook_copy: Result<(PathBuf, std::io::Result<HookCopying>), Error>,
+        hook_copy: Result<(PathBuf, crate::sealed::Copying), Error>,
         steps: &mut Steps,
     ) -> Result<LeavingMonitor, Error> {
         let checked = plan::check(spec, bundle, opts)?;
@@ -114,8 +112,6 @@ impl Runtime {
         // liblxc runs it through /bin/sh in its child (or, for start-host, the monitor), which
         // inherit fd N.
         let (hook_bin, copying) = hook_copy?;
-        let copying = copying
-            .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?;
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
         // Root's cgroups always go where cgroupsPath says: the layout is detected after the
@@ -153,7 +149,7 @@ impl Runtime {
             Some(p) => p,
             None => place()?,
         };
-        let monitor_dir = spec::monitor_cgroup_dir(id, &placement);
+        let monitor_dir = spec::placed_monitor_cgroup_dir(id, &placement);
         let ctx = spec::Context {
             id,
             bundle,
@@ -262,12 +258,7 @@ impl Runtime {
             st.save(&rd.state_file())?;
         }
         // Filled and sealed before the monitor gets it (the thread is joined here).
-        let hook_copy = copying.join().map_err(|_| {
-            Error::io(
-                format!("cannot make a sealed copy of {}", hook_bin.display()),
-                std::io::Error::other("the copying thread panicked"),
-            )
-        })??;
+        let hook_copy = copying.wait().map_err(|e| sealed_error(&hook_bin, e))?;
         // The runtime dir is complete: the monitor may read its config and start.
         pending.go(hook_copy.as_fd())?;
         drop(hook_copy);
@@ -588,12 +579,12 @@ impl Drop for Cleanup {
     }
 }
 
-/// The thread making the hook's sealed copy.
-type HookCopying = std::thread::JoinHandle<Result<OwnedFd, Error>>;
-
 fn sealed_copy(bin: &Path, name: &std::ffi::CStr) -> Result<OwnedFd, Error> {
-    crate::sealed::copy(bin, name)
-        .map_err(|e| Error::io(format!("cannot make a sealed copy of {}", bin.display()), e))
+    crate::sealed::copy(bin, name).map_err(|e| sealed_error(bin, e))
+}
+
+fn sealed_error(bin: &Path, e: std::io::Error) -> Error {
+    Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
 }
 
 /// A file of the runtime directory: new, never through a symlink, exactly `mode`.

@@ -94,7 +94,7 @@ const SCOPE_MONITOR: &str = "lxcri.monitor";
 
 /// The cgroup liblxc's monitor is put in while it builds the container (in a rootless
 /// caller's scope, beside the container's).
-pub fn monitor_cgroup_dir(id: &ContainerId, placement: &CgroupPlacement) -> String {
+pub fn placed_monitor_cgroup_dir(id: &ContainerId, placement: &CgroupPlacement) -> String {
     match placement {
         CgroupPlacement::Below(scope) => join_cgroup(scope, SCOPE_MONITOR),
         _ => crate::layout::monitor_cgroup_dir(id),
@@ -374,7 +374,7 @@ pub fn translate_all(spec: &Spec, ctx: &Context) -> Result<Translation, SpecErro
                 items.push("lxc.cgroup.dir.container", cgroup_dir);
                 items.push(
                     "lxc.cgroup.dir.monitor",
-                    monitor_cgroup_dir(ctx.id, ctx.placement),
+                    placed_monitor_cgroup_dir(ctx.id, ctx.placement),
                 );
             }
             // On a hybrid host the cgroup2 files come back separately: see hybrid_cgroup2_files.
