@@ -1,20 +1,26 @@
-//! Sealed in-memory copies of our executables (the CVE-2019-5736 class).
+//! Sealed views and copies of our executables (the CVE-2019-5736 class).
 //!
 //! A process that runs in, or next to, a container's pid namespace exposes its executable at
 //! `/proc/<pid>/exe`. A container process allowed to ptrace it can keep an fd of that file and
 //! reopen it for writing once the process has gone, replacing a host binary that the next
 //! `create` on the node runs as root. Every helper of ours that can be seen from a container
-//! therefore runs from a memfd copy that is sealed against any write, grow or shrink: reopening
-//! it writable fails, and the host file is never the one being executed in there.
+//! therefore runs from a file nobody can write through ([`open`]):
+//! - as root, the host file seen through a read-only overlayfs of its directory that is mounted
+//!   nowhere ([`view`], `sys::overlay`): such a superblock cannot be made writable, the only way
+//!   in is our fd, and nothing is copied (the executable's pages are the page cache's, shared by
+//!   every create);
+//! - where that cannot be mounted (an unprivileged caller, no overlayfs), a memfd copy sealed
+//!   against any write, grow or shrink ([`copy`]).
 //!
+//! Either way reopening it writable fails, and no writable host file is executed in there.
 //! One implementation for all of them: `lxcri exec` re-executes itself through [`ensure`];
-//! `create` starts `lxcri-start` and names `lxcri-hook` in the liblxc config through copies made
-//! by [`copy`] (the hook runs in the container's pid namespace, the monitor forks liblxc's child
-//! into it).
+//! `create` starts `lxcri-start` and names `lxcri-hook` in the liblxc config through [`open`]
+//! (the hook runs in the container's pid namespace, the monitor forks liblxc's child into it).
 
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use nix::errno::Errno;
@@ -34,6 +40,50 @@ pub fn is_sealed(fd: impl AsFd) -> bool {
     fcntl(fd, FcntlArg::F_GET_SEALS)
         .map(|s| SealFlag::from_bits_truncate(s).contains(seals()))
         .unwrap_or(false)
+}
+
+/// Whether `fd` is a sealed memfd or a file of a read-only overlayfs: what [`open`] returns.
+pub fn is_unwritable(fd: impl AsFd) -> bool {
+    crate::sys::overlay::is_read_only_overlay(fd.as_fd()) || is_sealed(fd)
+}
+
+/// `path` as a file nobody can write through, close-on-exec: [`view`] when the kernel lets
+/// us mount it, else [`copy`]. `under` is any directory of ours that neither holds nor is
+/// inside `path`'s directory (the view needs a second layer, see `sys::overlay`).
+pub fn open(path: &Path, name: &std::ffi::CStr, under: &Path) -> std::io::Result<OwnedFd> {
+    match view(path, under) {
+        Ok(fd) => Ok(fd),
+        Err(e) => {
+            tracing::debug!(path = %path.display(), error = %e, "no read-only view, copying");
+            copy(path, name)
+        }
+    }
+}
+
+/// An O_PATH fd of `path` through a read-only overlayfs of its directory, mounted nowhere.
+/// Fails for an unprivileged caller (EPERM), without overlayfs (ENODEV), or when `path` no
+/// longer names the file it did (`/proc/self/exe` of a binary replaced since it started).
+pub fn view(path: &Path, under: &Path) -> std::io::Result<OwnedFd> {
+    let real = std::fs::canonicalize(path)?;
+    let (Some(dir), Some(file)) = (real.parent(), real.file_name()) else {
+        return Err(std::io::ErrorKind::InvalidInput.into());
+    };
+    let (was, is) = (std::fs::metadata(path)?, std::fs::metadata(&real)?);
+    if (was.dev(), was.ino()) != (is.dev(), is.ino()) {
+        return Err(std::io::Error::other(format!(
+            "{} was replaced",
+            real.display()
+        )));
+    }
+    let root = crate::sys::overlay::read_only(dir, under)?;
+    let flags =
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC;
+    Ok(nix::fcntl::openat(
+        root,
+        file,
+        flags,
+        nix::sys::stat::Mode::empty(),
+    )?)
 }
 
 /// A sealed, executable memfd holding the bytes of `path`, close-on-exec. `name` shows in
@@ -62,21 +112,26 @@ pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     }
 }
 
-/// A [`copy`] being made on a thread of its own, so that the caller goes on meanwhile.
+/// An [`open`] being made on a thread of its own, so that the caller goes on meanwhile (a
+/// copy takes a millisecond of page allocation).
 pub struct Copying {
     thread: std::thread::JoinHandle<std::io::Result<OwnedFd>>,
 }
 
 impl Copying {
-    pub fn start(path: &Path, name: &'static std::ffi::CStr) -> std::io::Result<Copying> {
-        let path = path.to_path_buf();
+    pub fn start(
+        path: &Path,
+        name: &'static std::ffi::CStr,
+        under: &Path,
+    ) -> std::io::Result<Copying> {
+        let (path, under) = (path.to_path_buf(), under.to_path_buf());
         let thread = std::thread::Builder::new()
             .name("sealed-copy".into())
-            .spawn(move || copy(&path, name))?;
+            .spawn(move || open(&path, name, &under))?;
         Ok(Copying { thread })
     }
 
-    /// The sealed copy, once the thread has made it.
+    /// The sealed view or copy, once the thread has made it.
     pub fn wait(self) -> std::io::Result<OwnedFd> {
         self.thread
             .join()
@@ -84,14 +139,14 @@ impl Copying {
     }
 }
 
-/// Return if we already run from a sealed copy; otherwise re-exec ourselves, with the same
-/// arguments and environment, from one. Checking the seals (not a marker) means a caller cannot
-/// talk us out of it and a failed sealing cannot loop.
-pub fn ensure() -> std::io::Result<()> {
-    if std::fs::File::open("/proc/self/exe").is_ok_and(is_sealed) {
+/// Return if we already run from a file nobody can write through; otherwise re-exec ourselves,
+/// with the same arguments and environment, from one ([`open`], `under` as there). Checking the
+/// file (not a marker) means a caller cannot talk us out of it and a failed sealing cannot loop.
+pub fn ensure(under: &Path) -> std::io::Result<()> {
+    if std::fs::File::open("/proc/self/exe").is_ok_and(is_unwritable) {
         return Ok(());
     }
-    let copy = copy(Path::new("/proc/self/exe"), c"lxcri")?;
+    let copy = open(Path::new("/proc/self/exe"), c"lxcri", under)?;
     let argv = to_cstrings(std::env::args_os())?;
     let envp = to_cstrings(std::env::vars_os().map(|(k, v)| {
         let mut kv = k;
@@ -125,6 +180,38 @@ fn to_cstrings(items: impl Iterator<Item = OsString>) -> std::io::Result<Vec<CSt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_cannot_be_written_through() {
+        if !nix::unistd::geteuid().is_root() {
+            skip!("needs root (an overlayfs mount)");
+        }
+        let under = tempfile::tempdir().expect("tempdir");
+        let fd = view(Path::new("/proc/self/exe"), under.path()).expect("view");
+        assert!(is_unwritable(&fd));
+        let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+        let err = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect_err("a file of a read-only overlayfs must not open for writing");
+        assert_eq!(err.raw_os_error(), Some(libc::EROFS), "{err}");
+        // The same bytes as the file it shows.
+        let len = std::fs::metadata(&path).expect("stat").len();
+        assert_eq!(len, std::fs::metadata("/proc/self/exe").expect("exe").len());
+        // The directory a view is made of cannot be one of its own layers.
+        let exe = std::fs::canonicalize("/proc/self/exe").expect("exe");
+        let dir = exe.parent().expect("dir");
+        assert!(view(&exe, dir).is_err());
+    }
+
+    #[test]
+    fn open_falls_back_to_a_sealed_copy() {
+        // `under` holding the file's directory makes the view fail (ELOOP), as an unprivileged
+        // caller's EPERM would.
+        let fd = open(Path::new("/proc/self/exe"), c"lxcri-test", Path::new("/")).expect("open");
+        assert!(is_sealed(&fd));
+        assert!(is_unwritable(&fd));
+    }
 
     #[test]
     fn a_copy_cannot_be_reopened_for_writing() {

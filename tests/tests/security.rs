@@ -206,7 +206,7 @@ fn victim_busybox(b: &Bundle) {
 
 /// CVE-2019-5736 class: no executable of the runtime can be written through `/proc/<pid>/exe`
 /// by a process of the container's pid namespace, while a pod member is created, started,
-/// exec'd into and deleted. lxcri's helpers run from sealed memfds (lxcri/src/sealed.rs);
+/// exec'd into and deleted. lxcri's helpers run from sealed views or memfds (lxcri/src/sealed.rs);
 /// lxcri-init is a read-only bind mount.
 #[test]
 #[ignore = "make security-test runs the attacks, against lxcri and runc"]

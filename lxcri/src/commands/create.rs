@@ -57,11 +57,11 @@ impl Runtime {
             return Err(Error::Exists(id.clone()));
         }
         steps.step("lock");
-        // The hook's sealed copy (about 1.8 MB, a millisecond of page allocation) is made on
-        // the other core while the bundle is loaded and checked: it is needed only when the
-        // monitor is spawned.
+        // The hook's sealed view or copy (a copy is 1.6 MB, a millisecond of page allocation)
+        // is made on the other core while the bundle is loaded and checked: it is needed only
+        // when the monitor is spawned.
         let hook_copy = self.helper(layout::HOOK_BIN).and_then(|bin| {
-            let copying = crate::sealed::Copying::start(&bin, c"lxcri-hook")
+            let copying = crate::sealed::Copying::start(&bin, c"lxcri-hook", &self.root)
                 .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?;
             Ok((bin, copying))
         });
@@ -105,7 +105,7 @@ impl Runtime {
         let start_bin = self.helper(layout::START_BIN)?;
         // The monitor forks liblxc's child into the container's pid namespace and the hook runs
         // there: both run from sealed copies, never from the host's files (crate::sealed).
-        let start_copy = sealed_copy(&start_bin, c"lxcri-start")?;
+        let start_copy = sealed_copy(&start_bin, c"lxcri-start", &self.root)?;
         // The hook's copy is still being made (on the thread started above): it goes to the
         // monitor with the go byte, at the fd number of the go socket (monitor::spawn), so it
         // is named in the config by a path of the monitor's fd table (`/proc/self/fd/N`).
@@ -579,12 +579,15 @@ impl Drop for Cleanup {
     }
 }
 
-fn sealed_copy(bin: &Path, name: &std::ffi::CStr) -> Result<OwnedFd, Error> {
-    crate::sealed::copy(bin, name).map_err(|e| sealed_error(bin, e))
+fn sealed_copy(bin: &Path, name: &std::ffi::CStr, under: &Path) -> Result<OwnedFd, Error> {
+    crate::sealed::open(bin, name, under).map_err(|e| sealed_error(bin, e))
 }
 
 fn sealed_error(bin: &Path, e: std::io::Error) -> Error {
-    Error::io(format!("cannot make a sealed copy of {}", bin.display()), e)
+    Error::io(
+        format!("cannot make a sealed view or copy of {}", bin.display()),
+        e,
+    )
 }
 
 /// A file of the runtime directory: new, never through a symlink, exactly `mode`.

@@ -140,7 +140,8 @@ impl Runtime {
     /// Run a process in container `id`. Returns its exit status in the foreground, 0 with
     /// `detach` once it has exec'd.
     pub fn exec(&self, id: &ContainerId, opts: &ExecOptions) -> Result<u8, ExecError> {
-        crate::sealed::ensure().map_err(|e| ExecError::io("re-executing from a sealed copy", e))?;
+        crate::sealed::ensure(&self.root)
+            .map_err(|e| ExecError::io("re-executing from a sealed view or copy", e))?;
         let (rd, st) = self.load(id)?;
         match self.status_of(&st) {
             Status::Running | Status::Created => {}

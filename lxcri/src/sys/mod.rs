@@ -1,5 +1,5 @@
 //! The system mechanisms every command uses, one file each: fds and socket names ([`fd`]),
-//! SCM_RIGHTS ([`scm`]), pidfds ([`pidfd`]), poll timeouts ([`poll`]), reaping ([`reap`]),
+//! SCM_RIGHTS ([`scm`]), read-only overlayfs mounts ([`overlay`]), pidfds ([`pidfd`]), poll timeouts ([`poll`]), reaping ([`reap`]),
 //! signal forwarding ([`signals`]), pid files ([`pidfile`]) and the console socket
 //! ([`console`]). They return `std::io::Result`; the caller says what it was doing.
 //!
@@ -7,6 +7,7 @@
 
 pub mod console;
 pub mod fd;
+pub mod overlay;
 pub mod pidfd;
 pub mod pidfile;
 pub mod poll;
