@@ -64,26 +64,45 @@ pub fn open(path: &Path, name: &std::ffi::CStr, under: &Path) -> std::io::Result
 /// Fails for an unprivileged caller (EPERM), without overlayfs (ENODEV), or when `path` no
 /// longer names the file it did (`/proc/self/exe` of a binary replaced since it started).
 pub fn view(path: &Path, under: &Path) -> std::io::Result<OwnedFd> {
-    let real = std::fs::canonicalize(path)?;
-    let (Some(dir), Some(file)) = (real.parent(), real.file_name()) else {
-        return Err(std::io::ErrorKind::InvalidInput.into());
-    };
-    let (was, is) = (std::fs::metadata(path)?, std::fs::metadata(&real)?);
-    if (was.dev(), was.ino()) != (is.dev(), is.ino()) {
-        return Err(std::io::Error::other(format!(
-            "{} was replaced",
-            real.display()
-        )));
+    let mut fds = views(&[path], under)?;
+    fds.pop()
+        .ok_or_else(|| std::io::ErrorKind::InvalidInput.into())
+}
+
+/// [`view`] of several files of one directory, through one mount, in the order given.
+pub fn views(paths: &[&Path], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
+    let mut dir = None;
+    let mut files = Vec::new();
+    for path in paths {
+        let real = std::fs::canonicalize(path)?;
+        let (was, is) = (std::fs::metadata(path)?, std::fs::metadata(&real)?);
+        if (was.dev(), was.ino()) != (is.dev(), is.ino()) {
+            return Err(std::io::Error::other(format!(
+                "{} was replaced",
+                real.display()
+            )));
+        }
+        let (Some(parent), Some(file)) = (real.parent(), real.file_name()) else {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        };
+        match &dir {
+            None => dir = Some(parent.to_path_buf()),
+            Some(d) if d == parent => {}
+            Some(_) => return Err(std::io::Error::other("not all in one directory")),
+        }
+        files.push(file.to_os_string());
     }
-    let root = crate::sys::overlay::read_only(dir, under)?;
+    let dir = dir.ok_or(std::io::ErrorKind::InvalidInput)?;
+    let root = crate::sys::overlay::read_only(&dir, under)?;
     let flags =
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC;
-    Ok(nix::fcntl::openat(
-        root,
-        file,
-        flags,
-        nix::sys::stat::Mode::empty(),
-    )?)
+    files
+        .iter()
+        .map(|f| {
+            nix::fcntl::openat(&root, f.as_os_str(), flags, nix::sys::stat::Mode::empty())
+                .map_err(Into::into)
+        })
+        .collect()
 }
 
 /// A sealed, executable memfd holding the bytes of `path`, close-on-exec. `name` shows in
@@ -112,30 +131,44 @@ pub fn copy(path: &Path, name: &std::ffi::CStr) -> std::io::Result<OwnedFd> {
     }
 }
 
-/// An [`open`] being made on a thread of its own, so that the caller goes on meanwhile (a
-/// copy takes a millisecond of page allocation).
+/// [`open`] of several files, made on a thread of its own so that the caller goes on meanwhile
+/// (a copy takes a millisecond of page allocation), and handed over in order as each is ready:
+/// views of files of one directory come from one mount, at once; copies one by one.
 pub struct Copying {
-    thread: std::thread::JoinHandle<std::io::Result<OwnedFd>>,
+    ready: std::sync::mpsc::Receiver<std::io::Result<OwnedFd>>,
 }
 
 impl Copying {
     pub fn start(
-        path: &Path,
-        name: &'static std::ffi::CStr,
+        files: Vec<(std::path::PathBuf, &'static std::ffi::CStr)>,
         under: &Path,
     ) -> std::io::Result<Copying> {
-        let (path, under) = (path.to_path_buf(), under.to_path_buf());
-        let thread = std::thread::Builder::new()
+        let under = under.to_path_buf();
+        let (tx, ready) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
             .name("sealed-copy".into())
-            .spawn(move || open(&path, name, &under))?;
-        Ok(Copying { thread })
+            .spawn(move || {
+                let paths: Vec<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
+                match views(&paths, &under) {
+                    Ok(fds) => fds.into_iter().for_each(|fd| drop(tx.send(Ok(fd)))),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no read-only views, copying");
+                        for (path, name) in &files {
+                            if tx.send(copy(path, name)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            })?;
+        Ok(Copying { ready })
     }
 
-    /// The sealed view or copy, once the thread has made it.
-    pub fn wait(self) -> std::io::Result<OwnedFd> {
-        self.thread
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the copying thread panicked")))
+    /// The next file's sealed view or copy, once the thread has made it.
+    pub fn next(&self) -> std::io::Result<OwnedFd> {
+        self.ready
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the copying thread ended early")))
     }
 }
 

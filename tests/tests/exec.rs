@@ -394,7 +394,11 @@ fn exec_does_not_expose_the_host_binary() {
         // As root, a read-only overlayfs view of the binary's directory, mounted nowhere: its
         // path is the file's name at the root of that mount. Otherwise a sealed memfd.
         let real = fs::canonicalize(runtime()).expect("runtime path");
-        let name = real.file_name().expect("name").to_string_lossy().to_string();
+        let name = real
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
         assert!(
             exe.starts_with("/memfd:") || exe == format!("/{name}"),
             "the exec process runs from a sealed view or memfd, not {exe}"

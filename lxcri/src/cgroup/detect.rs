@@ -116,6 +116,18 @@ impl CgroupLayout {
         Self::from_mountinfo(&text, Path::new("/"))
     }
 
+    /// [`CgroupLayout::detect`] once per process: create's warm-up thread (cgroup::warm) detects
+    /// the layout while create loads the bundle, and create's placement takes it from there.
+    /// A failure is not kept (the next call tries again).
+    pub fn detect_shared() -> Result<Self, CgroupError> {
+        static DETECTED: std::sync::OnceLock<CgroupLayout> = std::sync::OnceLock::new();
+        if let Some(layout) = DETECTED.get() {
+            return Ok(layout.clone());
+        }
+        let layout = Self::detect()?;
+        Ok(DETECTED.get_or_init(|| layout).clone())
+    }
+
     /// Same as [`CgroupLayout::detect`], from given mountinfo text; files are read below `fs_root`
     /// (for tests with a fake tree). The paths in the layout are the mount points as written in
     /// the mountinfo, without `fs_root`.

@@ -33,7 +33,7 @@ pub fn start_warm_attach() {
 
 /// `cgroup.procs` of this process's own cgroup in one hierarchy (cgroup2 when there is one).
 fn own_cgroup_procs() -> Option<PathBuf> {
-    let layout = CgroupLayout::detect().ok()?;
+    let layout = CgroupLayout::detect_shared().ok()?;
     let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
     let entries = parse_proc_cgroup(&text).ok()?;
     let (mount, entry) = match &layout.v2 {

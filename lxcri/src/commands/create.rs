@@ -2,7 +2,7 @@
 //! directory, wait for init to report ready, record the state; undo everything on failure.
 //! DESIGN.md "Processes and their lifetime" says why the monitor leaves at the end.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
@@ -57,20 +57,30 @@ impl Runtime {
             return Err(Error::Exists(id.clone()));
         }
         steps.step("lock");
-        // The hook's sealed view or copy (a copy is 1.6 MB, a millisecond of page allocation)
-        // is made on the other core while the bundle is loaded and checked: it is needed only
-        // when the monitor is spawned.
-        let hook_copy = self.helper(layout::HOOK_BIN).and_then(|bin| {
-            let copying = crate::sealed::Copying::start(&bin, c"lxcri-hook", &self.root)
-                .map_err(|e| Error::io("cannot start a thread for the hook's sealed copy", e))?;
-            Ok((bin, copying))
+        // The sealed views (or copies: 2 MB, a millisecond of page allocation) of the monitor
+        // and the hook are made on the other core while the bundle is loaded and checked: the
+        // monitor's is needed when it is spawned, the hook's with the go byte.
+        let helpers = self.helper(layout::START_BIN).and_then(|start| {
+            let hook = self.helper(layout::HOOK_BIN)?;
+            let files = vec![
+                (start.clone(), c"lxcri-start"),
+                (hook.clone(), c"lxcri-hook"),
+            ];
+            let copying = crate::sealed::Copying::start(files, &self.root).map_err(|e| {
+                Error::io("cannot start a thread for the helpers' sealed copies", e)
+            })?;
+            Ok(Helpers {
+                start,
+                hook,
+                copying,
+            })
         });
 
         // Everything that can be checked without touching the system comes first, so bad input
         // leaves nothing behind.
         let result = bundle::load(&opts.bundle).and_then(|(bundle, spec)| {
             steps.step("load-bundle");
-            self.create_locked(id, &rd, (&bundle, &spec), opts, hook_copy, &mut steps)
+            self.create_locked(id, &rd, (&bundle, &spec), opts, helpers, &mut steps)
         });
         if result.is_err() {
             lock.remove_file();
@@ -86,7 +96,7 @@ impl Runtime {
         rd: &RuntimeDir,
         (bundle, spec): (&Path, &oci_spec::runtime::Spec),
         opts: &CreateOptions,
-        hook_copy: Result<(PathBuf, crate::sealed::Copying), Error>,
+        helpers: Result<Helpers, Error>,
         steps: &mut Steps,
     ) -> Result<LeavingMonitor, Error> {
         let checked = plan::check(spec, bundle, opts)?;
@@ -102,23 +112,27 @@ impl Runtime {
             l.check()?;
         }
         let init_bin = self.helper(layout::INIT_BIN)?;
-        let start_bin = self.helper(layout::START_BIN)?;
         // The monitor forks liblxc's child into the container's pid namespace and the hook runs
-        // there: both run from sealed copies, never from the host's files (crate::sealed).
-        let start_copy = sealed_copy(&start_bin, c"lxcri-start", &self.root)?;
-        // The hook's copy is still being made (on the thread started above): it goes to the
-        // monitor with the go byte, at the fd number of the go socket (monitor::spawn), so it
-        // is named in the config by a path of the monitor's fd table (`/proc/self/fd/N`).
-        // liblxc runs it through /bin/sh in its child (or, for start-host, the monitor), which
-        // inherit fd N.
-        let (hook_bin, copying) = hook_copy?;
+        // there: both run from sealed views or copies, never from writable host files
+        // (crate::sealed), made on the thread started above.
+        let Helpers {
+            start: start_bin,
+            hook: hook_bin,
+            copying,
+        } = helpers?;
+        let start_copy = copying.next().map_err(|e| sealed_error(&start_bin, e))?;
+        // The hook's goes to the monitor with the go byte, at the fd number of the go socket
+        // (monitor::spawn), so it is named in the config by a path of the monitor's fd table
+        // (`/proc/self/fd/N`). liblxc runs it through /bin/sh in its child (or, for start-host,
+        // the monitor), which inherit fd N.
         // The monitor starts now and waits for the go byte: its exec, liblxc's loading and its
         // mount namespace overlap with the translation and the runtime dir (lxcri-start GO_FD).
         // Root's cgroups always go where cgroupsPath says: the layout is detected after the
         // spawn, while the monitor execs. A rootless caller's placement decides how the
         // monitor starts (in the user's scope, made below before the go byte).
         let place = || -> Result<_, Error> {
-            let layout = CgroupLayout::detect()?;
+            // Usually detected already, by the warm-up thread (cgroup::warm).
+            let layout = CgroupLayout::detect_shared()?;
             let layout = if spec::resources::wants_io_weight(spec) {
                 layout.with_bfq(Path::new("/"))
             } else {
@@ -257,8 +271,8 @@ impl Runtime {
             cleanup.systemd_unit = st.systemd_unit.clone();
             st.save(&rd.state_file())?;
         }
-        // Filled and sealed before the monitor gets it (the thread is joined here).
-        let hook_copy = copying.wait().map_err(|e| sealed_error(&hook_bin, e))?;
+        // Made (and a copy filled and sealed) before the monitor gets it.
+        let hook_copy = copying.next().map_err(|e| sealed_error(&hook_bin, e))?;
         // The runtime dir is complete: the monitor may read its config and start.
         pending.go(hook_copy.as_fd())?;
         drop(hook_copy);
@@ -579,8 +593,12 @@ impl Drop for Cleanup {
     }
 }
 
-fn sealed_copy(bin: &Path, name: &std::ffi::CStr, under: &Path) -> Result<OwnedFd, Error> {
-    crate::sealed::open(bin, name, under).map_err(|e| sealed_error(bin, e))
+/// The helpers create runs from, and the thread making their sealed views or copies (in this
+/// order: lxcri-start's, then lxcri-hook's).
+struct Helpers {
+    start: PathBuf,
+    hook: PathBuf,
+    copying: crate::sealed::Copying,
 }
 
 fn sealed_error(bin: &Path, e: std::io::Error) -> Error {
