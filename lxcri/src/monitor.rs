@@ -113,6 +113,45 @@ impl LeavingMonitor {
         }
         remove_monitor_cgroups(&self.layout, &self.cgroup_dir);
     }
+
+    /// [`LeavingMonitor::finish`] on a thread of its own, so that it overlaps with what the
+    /// caller waits for next (`run`: the container's process). [`Finishing::join`] ends it;
+    /// where no thread can be started, that call does the work itself.
+    pub fn finish_in_background(self) -> Finishing {
+        let work = std::sync::Arc::new(std::sync::Mutex::new(Some(self)));
+        let theirs = work.clone();
+        let thread = std::thread::Builder::new()
+            .name("monitor-reap".into())
+            .spawn(move || Finishing::take(&theirs).map_or((), LeavingMonitor::finish))
+            .ok();
+        Finishing { work, thread }
+    }
+}
+
+/// A [`LeavingMonitor`] being finished on a thread; joined when dropped.
+pub struct Finishing {
+    work: std::sync::Arc<std::sync::Mutex<Option<LeavingMonitor>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Finishing {
+    fn take(work: &std::sync::Mutex<Option<LeavingMonitor>>) -> Option<LeavingMonitor> {
+        work.lock().map_or(None, |mut w| w.take())
+    }
+
+    /// The monitor is reaped and its cgroups are removed (as when dropped, on every path).
+    pub fn join(self) {}
+}
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(left) = Self::take(&self.work) {
+            left.finish();
+        }
+    }
 }
 
 /// A monitor spawned by create that has not been told to go yet. Dropped before create has

@@ -42,14 +42,17 @@ impl Runtime {
         }
         let started = self.start(id);
         // The killed monitor is reaped (its mount namespace torn down) and its cgroups removed
-        // once the process runs: off the path to its exec. Init was re-parented to us when the
-        // monitor died, before it could be reaped.
-        leaving.finish();
+        // once the process runs, off the path to its exec, and on a thread while the process
+        // runs: joined before init is reaped or anything deleted. Init is re-parented to us
+        // when the monitor dies, before it could be reaped.
+        let finishing = leaving.finish_in_background();
         if let Err(e) = started {
+            finishing.join();
             let _ = self.delete(id, true);
             return Err(e);
         }
         let Some(forwarded) = forwarded else {
+            finishing.join();
             return Ok(0);
         };
         let (_, st) = self.load(id)?;
@@ -71,6 +74,9 @@ impl Runtime {
                 .unwrap_or_else(|_| Err(std::io::Error::other("the terminal relay panicked"))),
             None => Ok(()),
         };
+        // Init's exit makes its pidfd readable at once, but while the killed monitor has not
+        // finished exiting init is still its child: reaped by us only once the monitor is.
+        finishing.join();
         let code = forwarding
             .map_err(|e| Error::io("forwarding signals to the container", e))
             .and_then(|()| relayed.map_err(|e| Error::io("relaying the terminal", e)))
