@@ -554,11 +554,21 @@ class Results:
             + f" {verdict}")
 
 
+# The first cgroup attach after the kernel's attach lock has been idle for about an RCU grace
+# period waits for one (lxcri/src/cgroup/warm.rs): whether a create pays it depends on how long
+# ago the previous runtime attached a process. The rotation puts lxcri after runc's long cycle
+# and crun after lxcri's shorter one in two rounds of three, so without a pause the order decided
+# who paid. Every cycle starts after this pause instead: each create starts from an idle host,
+# as one on a node that is not starting containers all the time.
+CYCLE_IDLE_S = 0.1
+
+
 def bench_cycle(rts, bundles, res, n, warmup):
     log(f"[1] create+start+wait+delete of /bin/true, {n} runs each, interleaved")
     steps = {rt.name: [] for rt in rts}
     for i in range(warmup + n):
         for rt in rotate(rts, i):
+            time.sleep(CYCLE_IDLE_S)
             s = cycle(rt, bundles, "cyc")
             if i >= warmup:
                 steps[rt.name].append(s)
@@ -894,7 +904,9 @@ def render_md(m, res, head, rows, params, resident, elapsed):
         "  of them: both lxc-execute columns do less work than the three runtimes.",
         "- crun's host: " + params["hugetlb"] + ".",
         f"- create+start+wait+delete: own timing loop (`time.perf_counter_ns`), {params['cycles']} runs",
-        "  per runtime after warm-up, the runtimes in a rotating order. \"wait\" is measured",
+        "  per runtime after warm-up, the runtimes in a rotating order, each cycle after a",
+        f"  pause of {int(CYCLE_IDLE_S * 1000)} ms (the host's cgroup attach lock idle, as the first create after",
+        "  a while finds it). Each command's end is seen through a pidfd. \"wait\" is measured",
         "  without the runtime: a pidfd of the pid from `--pid-file` becomes readable when",
         "  `/bin/true` exits, then `delete` (no `state` polling).",
         f"- run, state, list: hyperfine -N, {params['rounds']} rounds of {params['runs']} runs",
