@@ -67,16 +67,12 @@ def run_exact(argv, timeout, stderr, capture=False):
             p.wait()
             raise Failed(f"{' '.join(argv)}: no exit within {timeout}s")
         return p.returncode, out
-    fd = os.pidfd_open(p.pid)
     try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        if not poller.poll(timeout * 1000):
-            p.kill()
-            p.wait()
-            raise Failed(f"{' '.join(argv)}: no exit within {timeout}s")
-    finally:
-        os.close(fd)
+        wait_pid_exit(p.pid, timeout)
+    except Failed:
+        p.kill()
+        p.wait()
+        raise
     return p.wait(), b""
 
 

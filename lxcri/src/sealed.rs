@@ -6,7 +6,7 @@
 //! `create` on the node runs as root. Every helper of ours that can be seen from a container
 //! therefore runs from a file nobody can write through ([`open`]):
 //! - as root, the host file seen through a read-only overlayfs of its directory that is mounted
-//!   nowhere ([`view`], `sys::overlay`): such a superblock cannot be made writable, the only way
+//!   nowhere ([`views`], `sys::overlay`): such a superblock cannot be made writable, the only way
 //!   in is our fd, and nothing is copied (the executable's pages are the page cache's, shared by
 //!   every create);
 //! - where that cannot be mounted (an unprivileged caller, no overlayfs), a memfd copy sealed
@@ -47,29 +47,49 @@ pub fn is_unwritable(fd: impl AsFd) -> bool {
     crate::sys::overlay::is_read_only_overlay(fd.as_fd()) || is_sealed(fd)
 }
 
-/// `path` as a file nobody can write through, close-on-exec: [`view`] when the kernel lets
-/// us mount it, else [`copy`]. `under` is any directory of ours that neither holds nor is
+/// `path` as a file nobody can write through, close-on-exec: its [`views`] when the kernel lets
+/// us mount one, else a [`copy`]. `under` is any directory of ours that neither holds nor is
 /// inside `path`'s directory (the view needs a second layer, see `sys::overlay`).
 pub fn open(path: &Path, name: &std::ffi::CStr, under: &Path) -> std::io::Result<OwnedFd> {
-    match view(path, under) {
-        Ok(fd) => Ok(fd),
+    let mut fd = Err(std::io::ErrorKind::InvalidInput.into());
+    views_or_copies(&[(path, name)], under, |r| {
+        fd = r;
+        true
+    });
+    fd
+}
+
+/// [`open`] of each of `files` in turn, handed to `each` as it is ready until `each` returns
+/// false: their views through one mount when they share a directory, else copies one by one.
+fn views_or_copies(
+    files: &[(&Path, &std::ffi::CStr)],
+    under: &Path,
+    mut each: impl FnMut(std::io::Result<OwnedFd>) -> bool,
+) {
+    let paths: Vec<&Path> = files.iter().map(|(p, _)| *p).collect();
+    match views(&paths, under) {
+        Ok(fds) => {
+            for fd in fds {
+                if !each(Ok(fd)) {
+                    return;
+                }
+            }
+        }
         Err(e) => {
-            tracing::debug!(path = %path.display(), error = %e, "no read-only view, copying");
-            copy(path, name)
+            tracing::debug!(error = %e, "no read-only view, copying");
+            for (path, name) in files {
+                if !each(copy(path, name)) {
+                    return;
+                }
+            }
         }
     }
 }
 
-/// An O_PATH fd of `path` through a read-only overlayfs of its directory, mounted nowhere.
-/// Fails for an unprivileged caller (EPERM), without overlayfs (ENODEV), or when `path` no
-/// longer names the file it did (`/proc/self/exe` of a binary replaced since it started).
-pub fn view(path: &Path, under: &Path) -> std::io::Result<OwnedFd> {
-    let mut fds = views(&[path], under)?;
-    fds.pop()
-        .ok_or_else(|| std::io::ErrorKind::InvalidInput.into())
-}
-
-/// [`view`] of several files of one directory, through one mount, in the order given.
+/// O_PATH fds of `paths`, files of one directory, through one read-only overlayfs of it that
+/// is mounted nowhere, in the order given. Fails for an unprivileged caller (EPERM), without
+/// overlayfs (ENODEV), or when a path no longer names the file it did (`/proc/self/exe` of a
+/// binary replaced since it started).
 pub fn views(paths: &[&Path], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
     let mut dir = None;
     let mut files = Vec::new();
@@ -148,18 +168,8 @@ impl Copying {
         std::thread::Builder::new()
             .name("sealed-copy".into())
             .spawn(move || {
-                let paths: Vec<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
-                match views(&paths, &under) {
-                    Ok(fds) => fds.into_iter().for_each(|fd| drop(tx.send(Ok(fd)))),
-                    Err(e) => {
-                        tracing::debug!(error = %e, "no read-only views, copying");
-                        for (path, name) in &files {
-                            if tx.send(copy(path, name)).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                }
+                let files: Vec<_> = files.iter().map(|(p, n)| (p.as_path(), *n)).collect();
+                views_or_copies(&files, &under, |r| tx.send(r).is_ok());
             })?;
         Ok(Copying { ready })
     }
@@ -220,7 +230,9 @@ mod tests {
             skip!("needs root (an overlayfs mount)");
         }
         let under = tempfile::tempdir().expect("tempdir");
-        let fd = view(Path::new("/proc/self/exe"), under.path()).expect("view");
+        let fd = views(&[Path::new("/proc/self/exe")], under.path())
+            .expect("view")
+            .remove(0);
         assert!(is_unwritable(&fd));
         let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
         let err = std::fs::OpenOptions::new()
@@ -234,7 +246,7 @@ mod tests {
         // The directory a view is made of cannot be one of its own layers.
         let exe = std::fs::canonicalize("/proc/self/exe").expect("exe");
         let dir = exe.parent().expect("dir");
-        assert!(view(&exe, dir).is_err());
+        assert!(views(&[&exe], dir).is_err());
     }
 
     #[test]

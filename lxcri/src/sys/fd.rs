@@ -5,6 +5,15 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+/// The fd a raw syscall returned (nix lacks pidfd_open, fsopen, fsmount), or its errno.
+pub fn from_syscall(r: libc::c_long) -> std::io::Result<OwnedFd> {
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the syscall returned a fresh fd that nothing else owns.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(r as i32) })
+}
+
 /// Mark every fd from `first` up close-on-exec, so only stdio and the preserved fds reach the
 /// container through liblxc (which keeps inherited fds: `want_close_all_fds(false)`).
 pub fn close_range_cloexec(first: u32) {

@@ -6,7 +6,7 @@
 //! this returns (the mount is attached to no mount namespace).
 
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -18,14 +18,6 @@ const FSMOUNT_CLOEXEC: libc::c_uint = 0x1;
 const MOUNT_ATTR_RDONLY: libc::c_uint = 0x1;
 const MOUNT_ATTR_NOSUID: libc::c_uint = 0x2;
 const MOUNT_ATTR_NODEV: libc::c_uint = 0x4;
-
-fn fd_or_error(r: libc::c_long) -> std::io::Result<OwnedFd> {
-    if r < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: the syscall returned a fresh fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
-}
 
 fn fsconfig(
     ctx: &OwnedFd,
@@ -52,14 +44,20 @@ fn fsconfig(
     Ok(())
 }
 
-/// An overlayfs path option: `:` separates layers and `\` escapes, so both are escaped.
-fn escape(dir: &Path) -> std::io::Result<CString> {
+/// The `lowerdir` option naming `layers` top first: `:` separates layers and `\` escapes, so
+/// both are escaped in each path.
+fn lowerdir(layers: &[&Path]) -> std::io::Result<CString> {
     let mut out = Vec::new();
-    for &b in dir.as_os_str().as_bytes() {
-        if b == b':' || b == b'\\' {
-            out.push(b'\\');
+    for (i, dir) in layers.iter().enumerate() {
+        if i > 0 {
+            out.push(b':');
         }
-        out.push(b);
+        for &b in dir.as_os_str().as_bytes() {
+            if b == b':' || b == b'\\' {
+                out.push(b'\\');
+            }
+            out.push(b);
+        }
     }
     CString::new(out).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
 }
@@ -70,21 +68,17 @@ fn escape(dir: &Path) -> std::io::Result<CString> {
 /// Root only (EPERM otherwise).
 pub fn read_only(top: &Path, under: &Path) -> std::io::Result<OwnedFd> {
     // SAFETY: fsopen reads the NUL-terminated filesystem name during the call.
-    let ctx = fd_or_error(unsafe {
+    let ctx = super::fd::from_syscall(unsafe {
         libc::syscall(libc::SYS_fsopen, c"overlay".as_ptr(), FSOPEN_CLOEXEC)
     })?;
-    let mut lower = escape(top)?.into_bytes();
-    lower.push(b':');
-    lower.extend(escape(under)?.into_bytes());
-    let lower =
-        CString::new(lower).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let lower = lowerdir(&[top, under])?;
     fsconfig(&ctx, FSCONFIG_SET_STRING, Some(c"lowerdir"), Some(&lower))?;
     // Inode numbers do not matter here; xino would only log when the layers' filesystems differ.
     let _ = fsconfig(&ctx, FSCONFIG_SET_STRING, Some(c"xino"), Some(c"off"));
     fsconfig(&ctx, FSCONFIG_CMD_CREATE, None, None)?;
     let attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
     // SAFETY: fsmount takes the fs context fd and flags and returns a new mount fd or -1.
-    fd_or_error(unsafe {
+    super::fd::from_syscall(unsafe {
         libc::syscall(libc::SYS_fsmount, ctx.as_raw_fd(), FSMOUNT_CLOEXEC, attrs)
     })
 }

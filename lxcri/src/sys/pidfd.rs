@@ -1,6 +1,6 @@
 //! pidfds: a process named for good, so a signal never reaches a recycled pid.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 /// A pidfd: names one process for good, so a signal never reaches a recycled pid.
 pub struct PidFd(OwnedFd);
@@ -8,12 +8,7 @@ pub struct PidFd(OwnedFd);
 impl PidFd {
     pub fn open(pid: i32) -> std::io::Result<Self> {
         // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; nix lacks it.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: the syscall returned a fresh fd that nothing else owns.
-        Ok(Self(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+        super::fd::from_syscall(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) }).map(Self)
     }
 
     pub fn send(&self, sig: i32) -> std::io::Result<()> {
