@@ -7,6 +7,35 @@ use std::path::{Path, PathBuf};
 
 const PARENT: &str = "lxcri-test";
 
+/// The cgroupsPath (without its leading `/`) of test container `id`: below a parent of its own.
+/// A parent shared by the tests that run at the same time was removed by one while another's
+/// create had liblxc making a cgroup in it (cpuset1_cpus_initialize: ENOENT).
+fn test_cgroup(id: &str) -> String {
+    format!("{PARENT}-{id}/{id}")
+}
+
+/// Every hierarchy's root (the unified root of a v2 host, each v1 and named one otherwise).
+fn hierarchies() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
+    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
+        dirs.extend(
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir()),
+        );
+    }
+    dirs
+}
+
+/// Removes the parent [`test_cgroup`] gave `rel`, in every hierarchy: nobody else uses it.
+fn remove_parent(rel: &str) {
+    if let Some(parent) = Path::new(rel).parent() {
+        for h in hierarchies() {
+            let _ = fs::remove_dir(h.join(parent));
+        }
+    }
+}
+
 fn unified() -> bool {
     Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
 }
@@ -32,7 +61,7 @@ fn read(controller: &str, rel: &str, file: &str) -> String {
 fn resources_in_host_cgroups() {
     let rt = Runtime::new();
     let id = unique_id("cg");
-    let rel = format!("{PARENT}/{id}");
+    let rel = test_cgroup(&id);
     let mut b = Bundle::new(&["sleep", "30"]);
     b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
     b.linux()["resources"]["memory"] = json!({"limit": 64 * 1024 * 1024});
@@ -77,29 +106,18 @@ fn resources_in_host_cgroups() {
 /// The container's cgroup is gone from every hierarchy (also those a runtime creates without
 /// limits in them: blkio, devices, freezer, name=systemd, the unified one of a hybrid host).
 fn assert_gone_everywhere(rel: &str) {
-    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
-    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
-        dirs.extend(
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir()),
-        );
-    }
-    for h in &dirs {
+    for h in hierarchies() {
         let d = h.join(rel);
         assert!(!d.exists(), "{} removed by delete", d.display());
     }
-    // Best effort: the shared parent may still be used by a concurrent test.
-    for h in &dirs {
-        let _ = fs::remove_dir(h.join(PARENT));
-    }
+    remove_parent(rel);
 }
 
 #[test]
 fn cgroup_removed_after_container_exits_and_delete() {
     let rt = Runtime::new();
     let id = unique_id("cgx");
-    let rel = format!("{PARENT}/{id}");
+    let rel = test_cgroup(&id);
     let mut b = Bundle::new(&["true"]);
     b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
     b.linux()["resources"]["pids"] = json!({"limit": 10});
@@ -158,7 +176,7 @@ fn hugepage_limit_on_hybrid_unified_hugetlb() {
     }
     let rt = Runtime::new();
     let id = unique_id("huge");
-    let rel = format!("{PARENT}/{id}");
+    let rel = test_cgroup(&id);
     let mut b = Bundle::new(&["sleep", "30"]);
     b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
     b.linux()["resources"]["hugepageLimits"] = json!([{"pageSize": "2MB", "limit": 4194304}]);
@@ -168,6 +186,7 @@ fn hugepage_limit_on_hybrid_unified_hugetlb() {
     assert_eq!(got.trim(), "4194304", "{}", file.display());
     rt.delete_force(&id).ok();
     assert!(!unified_root.join(&rel).exists(), "unified cgroup removed");
+    remove_parent(&rel);
 }
 
 /// Callers fill every resource field and send 0 for "not asked for": Docker `blockIO.weight: 0`
@@ -178,7 +197,7 @@ fn hugepage_limit_on_hybrid_unified_hugetlb() {
 fn zero_resources_mean_unset() {
     let rt = Runtime::new();
     let id = unique_id("cg-zero");
-    let rel = format!("{PARENT}/{id}");
+    let rel = test_cgroup(&id);
     let mut b = Bundle::new(&["sleep", "30"]);
     b.linux()["cgroupsPath"] = json!(format!("/{rel}"));
     let zeros = json!({
