@@ -5,8 +5,9 @@
         [--out docs/benchmarks.md]
 
 `run` is also measured against liblxc's own `lxc-execute`, with lxcri's translated config and with
-a minimal one, as the floor of what liblxc can do here (a measurement reference only: lxcri never
-runs lxc-* tools). Debian 12's crun 1.8.1 refuses a hybrid host whose cgroup2 holds a controller;
+a minimal one, against liblxc's floor (`lxc-start -F` of a lean config with /bin/true as init),
+and against crun on the same bundle without its mounts, masked and read-only paths (what the
+spec's mounts cost crun): references for the report only (lxcri never runs lxc-* tools). Debian 12's crun 1.8.1 refuses a hybrid host whose cgroup2 holds a controller;
 while the benchmark runs, hugetlb is moved from /sys/fs/cgroup/unified to a v1 hierarchy of its
 own (as on a systemd hybrid host) and moved back at the end (HugetlbMove); the report says so.
 
@@ -35,8 +36,11 @@ REPO = os.path.dirname(HERE)
 WORK = "/run/bench"
 # The runtimes in the order of the report's columns; crun only when installed.
 RTS = ("lxcri", "crun", "runc")
-# The two lxc-execute columns of `run`.
+# The reference columns of `run`: liblxc's own tools, and crun without the spec's mounts.
 LXC_EXEC = ("lxc-execute, translated config", "lxc-execute, minimal config")
+LXC_FLOOR = "liblxc floor: lxc-start -F, lean config"
+CRUN_BARE = "crun, no mounts or masks"
+REFERENCES = (*LXC_EXEC, LXC_FLOOR, CRUN_BARE)
 
 
 def log(*a):
@@ -132,6 +136,22 @@ class Bundles:
             with open(os.path.join(d, "config.json"), "w") as f:
                 json.dump(c, f)
             self.made.add(key)
+        return d
+
+    def bare(self, rt, cid):
+        """The bundle of `get` without its mounts, masked and read-only paths: what a runtime
+        spends on the spec's file system setup is the difference between the two."""
+        d = os.path.join(WORK, "bundles", rt.name, cid)
+        if d not in self.made:
+            os.makedirs(d, exist_ok=True)
+            c = json.loads(json.dumps(self.base))
+            c["mounts"] = []
+            c["linux"].pop("maskedPaths", None)
+            c["linux"].pop("readonlyPaths", None)
+            c["linux"]["cgroupsPath"] = f"/{rt.cg_prefix}/{cid}"
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump(c, f)
+            self.made.add(d)
         return d
 
 
@@ -451,8 +471,9 @@ class LxcExecute:
     mounts of init and its files, its log file; the cgroups renamed) and with a minimal config
     (rootfs and hostname; liblxc's defaults for the rest). A reference for the report only."""
 
-    def __init__(self, lxcri, bundles, binary):
+    def __init__(self, lxcri, bundles, binary, start_binary):
         self.bin = binary
+        self.start_bin = start_binary
         self.path = os.path.join(WORK, "lxc-execute")
         os.makedirs(self.path, exist_ok=True)
         rootfs = bundles.base["root"]["path"]
@@ -478,11 +499,21 @@ class LxcExecute:
         self.minimal = os.path.join(self.path, "minimal.conf")
         with open(self.minimal, "w") as f:
             f.write(f"lxc.rootfs.path = dir:{rootfs}\nlxc.uts.name = minimal\n")
-        for conf in (self.translated, self.minimal):
-            p = subprocess.run(self.argv(conf), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        # liblxc's floor: what liblxc itself takes to start and end a container that needs no
+        # setup. /bin/true is init (no init.lxc), the namespaces are those of the bundle (no
+        # cgroup namespace), no /dev, terminals or console, errors-only logging; liblxc still
+        # makes its monitor's and the container's cgroups in every hierarchy.
+        self.lean = os.path.join(self.path, "lean.conf")
+        with open(self.lean, "w") as f:
+            f.write(f"lxc.rootfs.path = dir:{rootfs}\nlxc.uts.name = lean\n"
+                    "lxc.init.cmd = /bin/true\nlxc.namespace.clone = mnt pid uts ipc net\n"
+                    "lxc.autodev = 0\nlxc.tty.max = 0\nlxc.pty.max = 0\n"
+                    "lxc.console.path = none\nlxc.log.level = ERROR\n")
+        for label, argv in self.commands():
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, timeout=60)
             if p.returncode != 0:
-                raise Failed(f"lxc-execute -f {conf}: exit {p.returncode}: "
+                raise Failed(f"{label} ({' '.join(argv)}): exit {p.returncode}: "
                              f"{p.stderr.decode(errors='replace')[-500:]}")
 
     def argv(self, conf):
@@ -490,7 +521,11 @@ class LxcExecute:
         return [self.bin, "-n", name, "-P", self.path, "-f", conf, "--", "/bin/true"]
 
     def commands(self):
-        return [(LXC_EXEC[0], self.argv(self.translated)), (LXC_EXEC[1], self.argv(self.minimal))]
+        cmds = [(LXC_EXEC[0], self.argv(self.translated)), (LXC_EXEC[1], self.argv(self.minimal))]
+        if self.start_bin:
+            cmds.append((LXC_FLOOR, [self.start_bin, "-F", "-n", "f", "-P", self.path,
+                                     "-f", self.lean]))
+        return cmds
 
 
 # --------------------------------------------------------------------------- cleanup
@@ -579,9 +614,26 @@ def bench_run(rts, bundles, res, runs, warmup, rounds, lxc_exec):
     log("[2] run /bin/true (hyperfine)")
     cmds = [(rt.name, rt.argv("run", "--bundle", bundles.get(rt, "run1"), "run1")) for rt in rts]
     cmds += lxc_exec.commands() if lxc_exec else []
+    crun = [rt for rt in rts if rt.name == "crun"]
+    if crun:
+        cmds.append((CRUN_BARE, crun[0].argv("run", "--bundle", bundles.bare(crun[0], "bare1"),
+                                             "bare1")))
     t = hyperfine(cmds, runs, warmup, rounds, "run")
-    res.add("lifecycle", "run /bin/true", {k: median(v) for k, v in t.items()},
-            target=CRUN_TARGET)
+    vals = {k: median(v) for k, v in t.items()}
+    res.add("lifecycle", "run /bin/true", vals, target=CRUN_TARGET, note=run_note(vals))
+
+
+def run_note(vals):
+    """What the reference columns of `run` say about issue 15's target, in one line."""
+    crun, floor, bare = (vals.get(k) for k in ("crun", LXC_FLOOR, CRUN_BARE))
+    if not (crun and floor):
+        return ""
+    note = (f"liblxc's floor, a container that needs no setup, is {floor / crun:.2f} of crun's "
+            "whole run")
+    if bare:
+        note += (f"; the spec's mounts, masked and read-only paths cost crun "
+                 f"{crun - bare:.1f} ms ({bare:.1f} ms without them)")
+    return note
 
 
 def bench_many(rts, bundles, res, count, width):
@@ -845,7 +897,7 @@ def fmt(v, unit):
 def table(res, rts):
     names = [rt.name for rt in rts]
     ratios = [n for n in ("crun", "runc") if n in names]
-    extra = [c for c in LXC_EXEC if any(c in row[2] for row in res.rows)]
+    extra = [c for c in REFERENCES if any(c in row[2] for row in res.rows)]
     head = ["figure", *names, *extra, *[f"lxcri/{n}" for n in ratios], "target", ""]
     rows = []
     for section, fig, vals, unit, target, verdict, note in res.rows:
@@ -873,7 +925,8 @@ def render_md(m, res, head, rows, params, resident, elapsed):
            "machine described. The runtimes run interleaved in the same run on the same bundle;",
            "every figure is a median unless it says total. The targets against runc are those of",
            "issue 5, those against crun (run, create+start+wait+delete) of issue 15. `run` is also",
-           "measured with liblxc's own `lxc-execute` (a measurement reference only). `make bench`",
+           "measured with liblxc's own `lxc-execute`, with liblxc's floor (`lxc-start -F` of a lean",
+           "config) and with crun without the spec's mounts (references only). `make bench`",
            "reports PASS/MISS but never fails on them, and it is not part of `make test`.",
            "", "## Machine", "", "| | |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in m.items()]
@@ -898,6 +951,13 @@ def render_md(m, res, head, rows, params, resident, elapsed):
         "  runs liblxc's `init.lxc` as PID 1 with /bin/true as its child. lxcri's mount hook makes",
         "  the spec's mounts, devices, masks and read-only paths, so the translated config has none",
         "  of them: both lxc-execute columns do less work than the three runtimes.",
+        "- liblxc floor (run only): `lxc-start -F -n NAME -P DIR -f CONF` on the same rootfs, CONF",
+        "  a lean config: the rootfs, a hostname, `lxc.init.cmd = /bin/true` (no init.lxc), the",
+        "  bundle's namespaces, no autodev, terminals or console, errors-only logging. What liblxc",
+        "  takes to start and end a container with no setup; it still makes its monitor's and the",
+        "  container's cgroups in every hierarchy.",
+        "- crun, no mounts or masks (run only): crun on the bundle without `mounts`, `maskedPaths`",
+        "  and `readonlyPaths`; its difference to crun is what that file system setup costs crun.",
         "- crun's host: " + params["hugetlb"] + ".",
         f"- create+start+wait+delete: own timing loop (`time.perf_counter_ns`), {params['cycles']} runs",
         "  per runtime after warm-up, the runtimes in a rotating order, each cycle after a",
@@ -953,6 +1013,7 @@ def main():
     ap.add_argument("--runc", default="/usr/sbin/runc")
     ap.add_argument("--crun", default=shutil.which("crun") or "/usr/bin/crun")
     ap.add_argument("--lxc-execute", default=shutil.which("lxc-execute") or "/usr/bin/lxc-execute")
+    ap.add_argument("--lxc-start", default=shutil.which("lxc-start") or "/usr/bin/lxc-start")
     ap.add_argument("--only", default="",
                     help="comma-separated parts to run (cycle,run,many,query,rss,resident,load); "
                          "all by default")
@@ -1029,7 +1090,8 @@ def main():
         bundles = Bundles()
         lxc_exec = None
         if "run" in parts and m["lxc-execute"] != "not found":
-            lxc_exec = LxcExecute(rts[0], bundles, a.lxc_execute)
+            lxc_exec = LxcExecute(rts[0], bundles, a.lxc_execute,
+                                  a.lxc_start if os.access(a.lxc_start, os.X_OK) else None)
         if "cycle" in parts:
             bench_cycle(rts, bundles, res, a.cycles, a.warmup)
         if "run" in parts:
