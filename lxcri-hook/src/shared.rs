@@ -6,18 +6,13 @@
 //! with runc.
 
 use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 
 use lxcri::hook_proto::HookMount;
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
 
 use crate::error::{Context, Error, Result};
-
-// <linux/mount.h>; libc has the syscall numbers but not these flags.
-const OPEN_TREE_CLONE: libc::c_uint = 1;
-const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
-const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x40;
 
 /// The runtime's mount namespace and ours, to clone a peer bind's source in the former when
 /// its turn comes (mount ids follow the order things are made in, and runtime-tools finds a
@@ -74,43 +69,18 @@ impl Namespaces {
 pub fn clone_source(m: &HookMount) -> Result<OwnedFd> {
     let what = || format!("clone {} for {}", m.source, m.destination);
     let path = std::ffi::CString::new(m.source.as_str()).ctx(what)?;
-    let recursive = if m.options.iter().any(|o| o == "rbind") {
-        libc::AT_RECURSIVE as libc::c_uint
-    } else {
-        0
-    };
-    // SAFETY: open_tree with a NUL-terminated path we own; returns a new fd or -1.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            libc::AT_FDCWD,
-            path.as_ptr(),
-            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | recursive,
-        )
-    };
-    if fd < 0 {
-        return Err(Error::new(what(), Errno::last()));
-    }
-    // SAFETY: the kernel just gave us this descriptor; nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+    let recursive = m.options.iter().any(|o| o == "rbind");
+    lxcri::sys::mount::clone_tree(&path, recursive)
+        .map_err(errno)
+        .ctx(what)
 }
 
 /// Attach the detached `tree` onto the inode of `target` (an O_PATH fd): no path is resolved.
 pub fn move_onto(tree: &OwnedFd, target: &OwnedFd) -> std::result::Result<(), Errno> {
-    // SAFETY: move_mount with two fds we own and empty C strings; returns 0 or -1.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            tree.as_raw_fd(),
-            c"".as_ptr(),
-            target.as_raw_fd(),
-            c"".as_ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(Errno::last())
-    }
+    lxcri::sys::mount::attach(tree.as_fd(), Some(target.as_fd()), c"").map_err(errno)
+}
+
+/// The hook reports system errors as errnos.
+fn errno(e: std::io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }

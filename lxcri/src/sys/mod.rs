@@ -1,5 +1,6 @@
 //! The system mechanisms every command uses, one file each: fds and socket names ([`fd`]),
-//! SCM_RIGHTS ([`scm`]), read-only overlayfs mounts ([`overlay`]), pidfds ([`pidfd`]), poll
+//! SCM_RIGHTS ([`scm`]), read-only overlayfs mounts ([`overlay`]), detached mount trees
+//! ([`mount`]), pidfds ([`pidfd`]), poll
 //! timeouts ([`poll`]), reaping ([`reap`]), signal forwarding ([`signals`]), pid files
 //! ([`pidfile`]) and the console socket ([`console`]). They return `std::io::Result`; the caller says what it was doing.
 //!
@@ -7,6 +8,7 @@
 
 pub mod console;
 pub mod fd;
+pub mod mount;
 pub mod overlay;
 pub mod pidfd;
 pub mod pidfile;
