@@ -18,6 +18,7 @@ mod mount_attr;
 mod mounts;
 mod resolve;
 mod shared;
+mod shell;
 mod sysctl;
 #[cfg(test)]
 mod testns;
@@ -43,8 +44,8 @@ fn load_config(config_file: &Path) -> Result<HookConfig> {
     serde_json::from_slice(&data).ctx(|| format!("parse {}", path.display()))
 }
 
-/// Everything the hook does, in order.
-pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
+/// Everything the hook does, in order. `shell`: lxcri-start bound us over it (`shell`).
+pub fn apply(rootfs: &Path, cfg: &HookConfig, shell: Option<&Path>) -> Result<()> {
     if let Some(name) = &cfg.hostname {
         // The hook runs in the container's namespaces, so this is the joined uts namespace.
         nix::unistd::sethostname(name).ctx(|| format!("sethostname {name:?}"))?;
@@ -56,6 +57,9 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
     mounts::mount_all(&root, &cfg.mounts)?;
     devices::setup(&root, &cfg.devices)?;
     if !cfg.create_container_hooks.is_empty() {
+        if let Some(sh) = shell {
+            shell::give_back(sh)?;
+        }
         // createContainer runs in the container's namespaces: state.pid is the container
         // process as the container sees it (config.md, "State").
         let state = state_with_pid(&cfg.state_json, container_pid_inside());
@@ -76,17 +80,27 @@ pub fn apply(rootfs: &Path, cfg: &HookConfig) -> Result<()> {
 }
 
 fn run() -> Result<()> {
+    // We may be liblxc's /bin/sh.
+    let shell = shell::bound();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let hook_type = std::env::var("LXC_HOOK_TYPE")
         .ok()
-        .or_else(|| std::env::args().nth(1))
+        .or_else(|| args.get(1).map(|a| a.to_string_lossy().into_owned()))
         .unwrap_or_default();
+    if let Some(sh) = &shell {
+        // liblxc wanted a shell for something else (`sh -c COMMAND`), and got us.
+        let ours = matches!(hook_type.as_str(), "mount" | "autodev" | "start-host");
+        if !ours && args.get(1).is_some_and(|a| a == "-c") {
+            return Err(shell::exec_shell(sh, &args));
+        }
+    }
     match hook_type.as_str() {
         // `mount` since liblxc's autodev is off (see lxcri::spec); `autodev` for containers
         // created by an older lxcri.
         "mount" | "autodev" => {
             let rootfs = env_path("LXC_ROOTFS_MOUNT")?;
             let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;
-            apply(&rootfs, &cfg)
+            apply(&rootfs, &cfg, shell.as_deref())
         }
         "start-host" => {
             let cfg = load_config(&env_path("LXC_CONFIG_FILE")?)?;

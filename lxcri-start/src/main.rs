@@ -9,7 +9,7 @@
 
 mod lxc;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -71,7 +71,7 @@ fn run(id: &str, lxcpath: &Path, config: &Path, go: i32) -> Result<bool, lxc::Lx
     if creator.is_some_and(|pid| pid != std::os::unix::process::parent_id().to_string()) {
         return Ok(false);
     }
-    shield_shell().map_err(|e| lxc::LxcError::Start {
+    let shell = shield_shell().map_err(|e| lxc::LxcError::Start {
         name: id.to_string(),
         reason: format!("making /bin/sh read-only for liblxc's hooks: {e}"),
     })?;
@@ -80,6 +80,9 @@ fn run(id: &str, lxcpath: &Path, config: &Path, go: i32) -> Result<bool, lxc::Lx
         reason: format!("waiting for create on fd {go}: {e}"),
     })? {
         return Ok(false);
+    }
+    if let Some(shell) = &shell {
+        hook_as_shell(go, shell);
     }
     // lxc_container_new loads <lxcpath>/<id>/config by itself; loading it again would apply
     // every list item (mount entries, idmaps) twice.
@@ -130,8 +133,9 @@ fn wait_for_go(fd: i32) -> std::io::Result<bool> {
 /// shell's file is a read-only bind mount of itself: reopening it for writing fails with EROFS.
 /// liblxc's child copies this namespace (and makes its tree a slave again, as always), and
 /// `lxcri-hook start-host` goes back to the creator's namespace (LXCRI_CREATOR_MNTNS) before it
-/// runs OCI hooks, which may mount on the host.
-fn shield_shell() -> std::io::Result<()> {
+/// runs OCI hooks, which may mount on the host. Returns the shell's path, None where there is
+/// no namespace of our own (an unprivileged monitor).
+fn shield_shell() -> std::io::Result<Option<PathBuf>> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let err = || std::io::Error::last_os_error();
@@ -140,10 +144,10 @@ fn shield_shell() -> std::io::Result<()> {
     // subordinate ids) may open for writing. Root of a user namespace (rootless podman) can,
     // and shields as root does.
     if lxcri::rootless::unprivileged() {
-        return Ok(());
+        return Ok(None);
     }
-    let shell = std::fs::canonicalize("/bin/sh")?;
-    let shell = CString::new(shell.as_os_str().as_bytes())
+    let path = std::fs::canonicalize("/bin/sh")?;
+    let shell = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::other("/bin/sh resolves to a path with a NUL"))?;
     // Where start-host hooks go back to: our parent, `lxcri create`, waits for us.
     std::env::set_var(
@@ -187,5 +191,30 @@ fn shield_shell() -> std::io::Result<()> {
             return Err(err());
         }
     }
-    Ok(())
+    Ok(Some(path))
+}
+
+/// liblxc runs the mount hook as `/bin/sh -c "exec HOOK mount"`: a shell's exec and start on
+/// the way to the container's first process (0.7-0.9 ms here, docs/benchmarks.md). So the
+/// hook's sealed view (what `hook` names) is bound over the shell in this mount namespace, and
+/// liblxc's `/bin/sh` is the hook itself. LXCRI_HOOK_SHELL tells the hook, which removes the bind
+/// from the namespace it runs in before anything else (lxcri-hook `shell`), so that OCI hooks
+/// and liblxc's other uses of /bin/sh find the shell. Where the view cannot be cloned (older
+/// kernels refuse open_tree of a mount that is in no namespace of theirs with EINVAL; memfd
+/// copies) the shell stays: nothing changes but the time.
+fn hook_as_shell(hook: i32, shell: &Path) {
+    use std::os::fd::{AsFd, BorrowedFd};
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(target) = std::ffi::CString::new(shell.as_os_str().as_bytes()) else {
+        return;
+    };
+    // SAFETY: wait_for_go put the hook's view at this fd number, which stays open for the
+    // lifetime of this process (liblxc's child inherits it); we only borrow it here.
+    let hook = unsafe { BorrowedFd::borrow_raw(hook) };
+    let Ok(tree) = lxcri::sys::mount::clone_file(hook, c"") else {
+        return;
+    };
+    if lxcri::sys::mount::attach(tree.as_fd(), None, &target).is_ok() {
+        std::env::set_var("LXCRI_HOOK_SHELL", shell);
+    }
 }

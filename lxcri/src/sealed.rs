@@ -19,7 +19,7 @@
 
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -52,7 +52,7 @@ pub fn is_unwritable(fd: impl AsFd) -> bool {
 /// inside `path`'s directory (the view needs a second layer, see `sys::overlay`).
 pub fn open(path: &Path, name: &std::ffi::CStr, under: &Path) -> std::io::Result<OwnedFd> {
     let mut fd = Err(std::io::ErrorKind::InvalidInput.into());
-    views_or_copies(&[(path, name)], under, |r| {
+    views_or_copies(&[(path, name, View::Named)], under, |r| {
         fd = r;
         true
     });
@@ -62,11 +62,11 @@ pub fn open(path: &Path, name: &std::ffi::CStr, under: &Path) -> std::io::Result
 /// [`open`] of each of `files` in turn, handed to `each` as it is ready until `each` returns
 /// false: their views through one mount when they share a directory, else copies one by one.
 fn views_or_copies(
-    files: &[(&Path, &std::ffi::CStr)],
+    files: &[(&Path, &std::ffi::CStr, View)],
     under: &Path,
     mut each: impl FnMut(std::io::Result<OwnedFd>) -> bool,
 ) {
-    let paths: Vec<&Path> = files.iter().map(|(p, _)| *p).collect();
+    let paths: Vec<(&Path, View)> = files.iter().map(|(p, _, v)| (*p, *v)).collect();
     match views(&paths, under) {
         Ok(fds) => {
             for fd in fds {
@@ -77,7 +77,7 @@ fn views_or_copies(
         }
         Err(e) => {
             tracing::debug!(error = %e, "no read-only view, copying");
-            for (path, name) in files {
+            for (path, name, _) in files {
                 if !each(copy(path, name)) {
                     return;
                 }
@@ -86,14 +86,27 @@ fn views_or_copies(
     }
 }
 
-/// O_PATH fds of `paths`, files of one directory, through one read-only overlayfs of it that
-/// is mounted nowhere, in the order given. Fails for an unprivileged caller (EPERM), without
-/// overlayfs (ENODEV), or when a path no longer names the file it did (`/proc/self/exe` of a
-/// binary replaced since it started).
-pub fn views(paths: &[&Path], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
+/// How a file of a view is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// An O_PATH fd of the file in the view: `/proc/<pid>/exe` of what runs from it shows
+    /// `/<file name>`.
+    Named,
+    /// A detached bind mount of the file itself, which can be cloned again and attached in
+    /// another mount namespace (lxcri-start binds the hook over liblxc's shell:
+    /// `hook_as_shell`); `/proc/<pid>/exe` shows `/`. [`View::Named`] where the kernel cannot
+    /// clone a file of a detached mount. Both are exec'd through /proc/self/fd.
+    Mountable,
+}
+
+/// Fds of `paths`, files of one directory, through one read-only overlayfs of it that is
+/// mounted nowhere, in the order given and opened as each says. Fails for an unprivileged
+/// caller (EPERM), without overlayfs (ENODEV), or when a path no longer names the file it did
+/// (`/proc/self/exe` of a binary replaced since it started).
+pub fn views(paths: &[(&Path, View)], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
     let mut dir = None;
     let mut files = Vec::new();
-    for path in paths {
+    for &(path, view) in paths {
         let real = std::fs::canonicalize(path)?;
         let (was, is) = (std::fs::metadata(path)?, std::fs::metadata(&real)?);
         if (was.dev(), was.ino()) != (is.dev(), is.ino()) {
@@ -110,7 +123,7 @@ pub fn views(paths: &[&Path], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
             Some(d) if d == parent => {}
             Some(_) => return Err(std::io::Error::other("not all in one directory")),
         }
-        files.push(file.to_os_string());
+        files.push((file.to_os_string(), view));
     }
     let dir = dir.ok_or(std::io::ErrorKind::InvalidInput)?;
     let root = crate::sys::overlay::read_only(&dir, under)?;
@@ -118,9 +131,18 @@ pub fn views(paths: &[&Path], under: &Path) -> std::io::Result<Vec<OwnedFd>> {
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC;
     files
         .iter()
-        .map(|f| {
-            nix::fcntl::openat(&root, f.as_os_str(), flags, nix::sys::stat::Mode::empty())
-                .map_err(Into::into)
+        .map(|(f, view)| {
+            let named = || {
+                nix::fcntl::openat(&root, f.as_os_str(), flags, nix::sys::stat::Mode::empty())
+                    .map_err(Into::into)
+            };
+            if *view == View::Named {
+                return named();
+            }
+            // Older kernels cannot clone a file of a detached mount (EINVAL).
+            let name = CString::new(f.as_bytes())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+            crate::sys::mount::clone_file(root.as_fd(), &name).or_else(|_| named())
         })
         .collect()
 }
@@ -160,7 +182,7 @@ pub struct Copying {
 
 impl Copying {
     pub fn start(
-        files: Vec<(std::path::PathBuf, &'static std::ffi::CStr)>,
+        files: Vec<(std::path::PathBuf, &'static std::ffi::CStr, View)>,
         under: &Path,
     ) -> std::io::Result<Copying> {
         let under = under.to_path_buf();
@@ -168,7 +190,10 @@ impl Copying {
         std::thread::Builder::new()
             .name("sealed-copy".into())
             .spawn(move || {
-                let files: Vec<_> = files.iter().map(|(p, n)| (p.as_path(), *n)).collect();
+                let files: Vec<_> = files
+                    .iter()
+                    .map(|(p, n, v)| (p.as_path(), *n, *v))
+                    .collect();
                 views_or_copies(&files, &under, |r| tx.send(r).is_ok());
             })?;
         Ok(Copying { ready })
@@ -230,7 +255,7 @@ mod tests {
             skip!("needs root (an overlayfs mount)");
         }
         let under = tempfile::tempdir().expect("tempdir");
-        let fd = views(&[Path::new("/proc/self/exe")], under.path())
+        let fd = views(&[(Path::new("/proc/self/exe"), View::Named)], under.path())
             .expect("view")
             .remove(0);
         assert!(is_unwritable(&fd));
@@ -246,7 +271,28 @@ mod tests {
         // The directory a view is made of cannot be one of its own layers.
         let exe = std::fs::canonicalize("/proc/self/exe").expect("exe");
         let dir = exe.parent().expect("dir");
-        assert!(views(&[&exe], dir).is_err());
+        assert!(views(&[(&exe, View::Named)], dir).is_err());
+    }
+
+    #[test]
+    fn a_mountable_view_can_be_cloned_again() {
+        if !nix::unistd::geteuid().is_root() {
+            skip!("needs root (an overlayfs mount)");
+        }
+        let under = tempfile::tempdir().expect("tempdir");
+        let fd = views(
+            &[(Path::new("/proc/self/exe"), View::Mountable)],
+            under.path(),
+        )
+        .expect("view")
+        .remove(0);
+        assert!(is_unwritable(&fd));
+        // The view's own mount fd is closed by now: only a bind of the file itself can still be
+        // cloned, from any mount namespace.
+        match crate::sys::mount::clone_file(fd.as_fd(), c"") {
+            Ok(again) => assert!(is_unwritable(&again)),
+            Err(e) => skip!("this kernel cannot clone a file of a detached mount ({e})"),
+        }
     }
 
     #[test]

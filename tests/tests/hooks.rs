@@ -163,6 +163,85 @@ fn container_namespace_hooks() {
     rt.delete(&id).ok();
 }
 
+/// A createContainer hook that runs `/bin/sh` gets the host's shell. lxcri: where the kernel can
+/// clone a file of a detached mount, liblxc's `/bin/sh` in the monitor's mount namespace is the
+/// hook's sealed view (lxcri-start `hook_as_shell`), so the mount hook runs without a shell,
+/// and the hook gives the container's namespace its shell back before OCI hooks run there.
+#[test]
+fn create_container_hooks_get_the_host_shell() {
+    let rt = Runtime::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path();
+    let shell = std::fs::canonicalize("/bin/sh").expect("/bin/sh");
+    // /proc is the host's until pivot_root: the shell finds its own pid there (the loop reads
+    // in the shell itself), then goes up its ancestors to the first one of another mount
+    // namespace: the monitor.
+    let record = format!(
+        "while read k v; do [ \"$k\" = Pid: ] && p=$v; done < /proc/self/status; \
+         stat -L -c %d:%i /proc/$p/exe > {o}/exe; ns=$(readlink /proc/$p/ns/mnt); \
+         while [ \"$(readlink /proc/$p/ns/mnt)\" = \"$ns\" ]; do \
+           p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$p/status); \
+         done; \
+         cat /proc/$p/mountinfo > {o}/monitor",
+        o = out.display()
+    );
+    let mut b = Bundle::new(&["true"]);
+    b.config["hooks"] = json!({
+        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", record]}],
+    });
+    let id = unique_id("hookshell");
+    let created = rt.create(&b, &id);
+    rt.delete_force(&id).ok();
+    created.ok();
+    let meta = std::fs::metadata(&shell).expect("stat shell");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::read_to_string(out.join("exe"))
+            .expect("the hook ran")
+            .trim(),
+        format!("{}:{}", meta.dev(), meta.ino()),
+        "the createContainer hook's /bin/sh is not {}",
+        shell.display()
+    );
+    if !lxcri_tests::is_lxcri() {
+        return;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        lxcri_tests::skip!("not root: the helpers are memfd copies, run through the shell");
+    }
+    if !kernel_clones_detached_files() {
+        lxcri_tests::skip!(
+            "this kernel cannot clone a file of a detached mount: liblxc runs the hook through \
+             the shell"
+        );
+    }
+    let monitor = std::fs::read_to_string(out.join("monitor")).expect("monitor mountinfo");
+    let p = shell.display().to_string();
+    assert!(
+        monitor.lines().any(|l| {
+            let (mount, fs) = l.split_once(" - ").unwrap_or((l, ""));
+            let f: Vec<&str> = mount.split_whitespace().collect();
+            f.len() > 4 && f[4] == p && fs.starts_with("overlay ")
+        }),
+        "the monitor's {p} is not the hook's view:\n{monitor}"
+    );
+}
+
+/// Whether the kernel clones a file of a detached mount whose own fd is closed, as lxcri-start
+/// does with the hook's view (lxcri::sealed::View::Mountable). Root only.
+fn kernel_clones_detached_files() -> bool {
+    use lxcri::sealed::{views, View};
+    use std::os::fd::AsFd;
+    let under = tempfile::tempdir().expect("tempdir");
+    views(
+        &[(Path::new("/proc/self/exe"), View::Mountable)],
+        under.path(),
+    )
+    .ok()
+    .and_then(|fds| fds.into_iter().next())
+    .is_some_and(|fd| lxcri::sys::mount::clone_file(fd.as_fd(), c"").is_ok())
+}
+
 /// A hook gets its args (args[0] as argv0) and exactly its env, nothing of the runtime's.
 #[test]
 fn hook_args_and_env() {

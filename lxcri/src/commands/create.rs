@@ -22,6 +22,7 @@ use crate::logging::Steps;
 use crate::monitor::{self, LeavingMonitor, ReceivedInit};
 use crate::plan::{self, CreateOptions, CreatePlan};
 use crate::runtime::Runtime;
+use crate::sealed::View;
 use crate::spec;
 use crate::state::{self, FileId, Phase, ProcIdent, State, Status};
 use crate::sys::{self, pidfd::PidFd};
@@ -62,9 +63,10 @@ impl Runtime {
         // monitor's is needed when it is spawned, the hook's with the go byte.
         let helpers = self.helper(layout::START_BIN).and_then(|start| {
             let hook = self.helper(layout::HOOK_BIN)?;
+            // The hook's view can be bound over liblxc's shell (lxcri-start `hook_as_shell`).
             let files = vec![
-                (start.clone(), c"lxcri-start"),
-                (hook.clone(), c"lxcri-hook"),
+                (start.clone(), c"lxcri-start", View::Named),
+                (hook.clone(), c"lxcri-hook", View::Mountable),
             ];
             let copying = crate::sealed::Copying::start(files, &self.root).map_err(|e| {
                 Error::io("cannot start a thread for the helpers' sealed copies", e)
