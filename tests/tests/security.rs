@@ -179,11 +179,12 @@ i=20
 while [ $i -lt $n ]; do
   t=$(readlink /proc/self/fd/$i)
   # Bytes go only into the runtime's copy, into memfds and into lxcri's read-only views of the
-  # copy (a file at the root of a mount of no namespace: /lxcri-hook, /lxcri-start, /lxcri); any
-  # other file (a host binary, the victims' own busybox) is only opened for writing, which is
-  # the hole already.
+  # copy (a file at the root of a mount of no namespace: /lxcri-hook, /lxcri-start, /lxcri; or
+  # the mount of the file itself: /, the hook's view that lxcri-start can bind over liblxc's
+  # shell); any other file (a host binary, the victims' own busybox) is only opened for
+  # writing, which is the hole already.
   case "$t" in
-    "$COPY"/*|/memfd:*|/lxcri|/lxcri-*) if (printf X >> /proc/self/fd/$i) 2>/dev/null; then r=WRITABLE; else r=refused; fi;;
+    "$COPY"/*|/memfd:*|/|/lxcri|/lxcri-*) if (printf X >> /proc/self/fd/$i) 2>/dev/null; then r=WRITABLE; else r=refused; fi;;
     *) if (: >> /proc/self/fd/$i) 2>/dev/null; then r=WRITABLE; else r=refused; fi;;
   esac
   echo "$r $t" >> /shared/result
