@@ -7,10 +7,11 @@
 #   RUNTIME=... COMPARE=... tests/rootless/run.sh
 #
 # Run as root: it makes (once, idempotently) the user lxcri-rl with a home in /home, ranges in
-# /etc/subuid and /etc/subgid, and its /run/user/UID as pam_systemd would; it removes nothing of
-# the host's. Rootless podman keeps its storage in that home. Every scenario prints a row of a
-# table (PASS/FAIL/SKIP per runtime); the exit status is non-zero when lxcri fails a scenario
-# that runc passes. KEEP=1 keeps the work directory.
+# /etc/subuid and /etc/subgid, and its /run/user/UID as pam_systemd would, and makes
+# /dev/net/tun 0666 as udev would; it removes nothing of the host's. Rootless podman keeps its
+# storage in that home. Every scenario prints a row of a table (PASS/FAIL/SKIP per runtime); the
+# exit status is non-zero when lxcri fails a scenario that runc passes. KEEP=1 keeps the work
+# directory.
 #
 # ROOTLESS_SESSION=1 (what tests/vm/guest.sh sets on a systemd host): the user gets a systemd
 # user session (loginctl enable-linger: user@UID.service, its bus, its delegated cgroup v2
@@ -41,6 +42,17 @@ if [ -n "$missing" ]; then
   echo "installing:$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
     || die "apt-get install$missing failed"
+fi
+
+# --- /dev/net/tun, which slirp4netns (rootless podman's network) opens as the user. On a stock
+# Debian host udev makes it 0666 (systemd's 50-udev-default.rules); a host without udev keeps the
+# kernel's 0600, and then every podman row fails for both runtimes and tests nothing. Do what
+# udev does, and say so.
+[ -c /dev/net/tun ] || die "no /dev/net/tun: rootless podman's network (slirp4netns) needs it"
+tun_mode=$(stat -c %a /dev/net/tun)
+if [ "$tun_mode" != 666 ]; then
+  chmod 0666 /dev/net/tun || die "chmod 0666 /dev/net/tun failed"
+  echo "/dev/net/tun was $tun_mode (no udev here): made 0666, as udev's default rules do"
 fi
 
 # --- the user, idempotently.
