@@ -65,26 +65,19 @@ pub fn kill_proc(p: ProcIdent) {
 }
 
 /// liblxc's per-container lock file, `<rundir>/lxc/lock/<lxcpath>/.<name>`, which liblxc itself
-/// would remove only through its own destroy path.
+/// would remove only through its own destroy path. The directory stays, as liblxc leaves it:
+/// `lxc_container_new` makes it (mkdir -p, one component at a time), and liblxc opens the file
+/// in it whenever it takes the container's lock. A delete that removed it once it was empty
+/// could do so in the middle of another container's create under the same lxcpath, which then
+/// failed ("Failed to create lock for ID").
 pub fn remove_liblxc_lock(rd: &RuntimeDir) {
     let Some(base) = liblxc_rundir() else {
         return;
     };
-    let top = base.join("lxc/lock");
-    let rel = rd.root().strip_prefix("/").unwrap_or(rd.root());
-    let dir = top.join(rel);
+    let dir = base
+        .join("lxc/lock")
+        .join(rd.root().strip_prefix("/").unwrap_or(rd.root()));
     let _ = std::fs::remove_file(dir.join(format!(".{}", rd.id())));
-    // Empty parents go too; a parent still used by another container stays (ENOTEMPTY).
-    let mut d = dir.as_path();
-    while d != top {
-        if std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        match d.parent() {
-            Some(p) => d = p,
-            None => break,
-        }
-    }
 }
 
 /// Where liblxc keeps its locks (its get_rundir): /run when /run is ours (root), else a
