@@ -7,8 +7,9 @@
 `run` is also measured against liblxc's own `lxc-execute`, with lxcri's translated config and with
 a minimal one, against liblxc's floor (`lxc-start -F` of a lean config with /bin/true as init),
 and against crun on the same bundle without its mounts, masked and read-only paths (what the
-spec's mounts cost crun): references for the report only (lxcri never runs lxc-* tools). Debian 12's crun 1.8.1 refuses a hybrid host whose cgroup2 holds a controller;
-while the benchmark runs, hugetlb is moved from /sys/fs/cgroup/unified to a v1 hierarchy of its
+spec's mounts cost crun): references for the report only (lxcri never runs lxc-* tools).
+Debian 12's crun 1.8.1 refuses a hybrid host whose cgroup2 holds a controller; while the
+benchmark runs, hugetlb is moved from /sys/fs/cgroup/unified to a v1 hierarchy of its
 own (as on a systemd hybrid host) and moved back at the end (HugetlbMove); the report says so.
 
 Needs root, hyperfine and /usr/bin/time (`make bench-deps`). Prints a table and writes a Markdown
@@ -125,33 +126,23 @@ class Bundles:
         self.base["root"]["path"] = os.path.join(base, "rootfs")
         self.made = set()
 
-    def get(self, rt, cid, args=("/bin/true",)):
+    def get(self, rt, cid, args=("/bin/true",), bare=False):
+        """The bundle of container `cid`; `bare`: without the spec's mounts, masked and read-only
+        paths (what a runtime spends on that file system setup is the difference)."""
         d = os.path.join(WORK, "bundles", rt.name, cid)
-        key = (d, tuple(args))
+        key = (d, tuple(args), bare)
         if key not in self.made:
             os.makedirs(d, exist_ok=True)
             c = json.loads(json.dumps(self.base))
             c["process"]["args"] = list(args)
             c["linux"]["cgroupsPath"] = f"/{rt.cg_prefix}/{cid}"
+            if bare:
+                c["mounts"] = []
+                c["linux"].pop("maskedPaths", None)
+                c["linux"].pop("readonlyPaths", None)
             with open(os.path.join(d, "config.json"), "w") as f:
                 json.dump(c, f)
             self.made.add(key)
-        return d
-
-    def bare(self, rt, cid):
-        """The bundle of `get` without its mounts, masked and read-only paths: what a runtime
-        spends on the spec's file system setup is the difference between the two."""
-        d = os.path.join(WORK, "bundles", rt.name, cid)
-        if d not in self.made:
-            os.makedirs(d, exist_ok=True)
-            c = json.loads(json.dumps(self.base))
-            c["mounts"] = []
-            c["linux"].pop("maskedPaths", None)
-            c["linux"].pop("readonlyPaths", None)
-            c["linux"]["cgroupsPath"] = f"/{rt.cg_prefix}/{cid}"
-            with open(os.path.join(d, "config.json"), "w") as f:
-                json.dump(c, f)
-            self.made.add(d)
         return d
 
 
@@ -616,8 +607,8 @@ def bench_run(rts, bundles, res, runs, warmup, rounds, lxc_exec):
     cmds += lxc_exec.commands() if lxc_exec else []
     crun = [rt for rt in rts if rt.name == "crun"]
     if crun:
-        cmds.append((CRUN_BARE, crun[0].argv("run", "--bundle", bundles.bare(crun[0], "bare1"),
-                                             "bare1")))
+        bare = bundles.get(crun[0], "bare1", bare=True)
+        cmds.append((CRUN_BARE, crun[0].argv("run", "--bundle", bare, "bare1")))
     t = hyperfine(cmds, runs, warmup, rounds, "run")
     vals = {k: median(v) for k, v in t.items()}
     res.add("lifecycle", "run /bin/true", vals, target=CRUN_TARGET, note=run_note(vals))

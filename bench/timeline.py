@@ -28,7 +28,7 @@ EVENTS = ["sched:sched_process_exec", "sched:sched_process_fork", "sched:sched_p
           "cgroup:cgroup_mkdir", "cgroup:cgroup_attach_task", "cgroup:cgroup_rmdir"]
 
 
-def memfd(name):
+def helper(name):
     """An executable run from /proc/self/fd/N is named N, which differs between runs."""
     return "(helper)" if name.isdigit() else name
 
@@ -65,9 +65,9 @@ def main():
             continue
         if not runs:
             continue
-        comm = memfd(comm.strip())
+        comm = helper(comm.strip())
         if event == "sched_process_exec":
-            what = "exec " + memfd(os.path.basename(re.search(r"filename=(\S+)", trace).group(1)))
+            what = "exec " + helper(os.path.basename(re.search(r"filename=(\S+)", trace).group(1)))
         elif event == "sched_process_fork":
             what = "fork by " + comm
         elif event.startswith("cgroup_"):
@@ -76,7 +76,7 @@ def main():
             what = f"{event[len('cgroup_'):]} {path}"
             if event == "cgroup_attach_task":
                 moved = re.search(r"comm=(\S+)", trace)
-                what += " " + memfd(moved.group(1)) if moved else ""
+                what += " " + helper(moved.group(1)) if moved else ""
         else:
             what = "exit " + comm
         runs[-1][1].append((what, t - runs[-1][0]))

@@ -9,7 +9,8 @@
 
 mod lxc;
 
-use std::path::{Path, PathBuf};
+use std::ffi::{CStr, CString};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -135,8 +136,7 @@ fn wait_for_go(fd: i32) -> std::io::Result<bool> {
 /// `lxcri-hook start-host` goes back to the creator's namespace (LXCRI_CREATOR_MNTNS) before it
 /// runs OCI hooks, which may mount on the host. Returns the shell's path, None where there is
 /// no namespace of our own (an unprivileged monitor).
-fn shield_shell() -> std::io::Result<Option<PathBuf>> {
-    use std::ffi::CString;
+fn shield_shell() -> std::io::Result<Option<CString>> {
     use std::os::unix::ffi::OsStrExt;
     let err = || std::io::Error::last_os_error();
     // An unprivileged monitor can make no mount namespace; it needs none: the host's shell is
@@ -146,8 +146,7 @@ fn shield_shell() -> std::io::Result<Option<PathBuf>> {
     if lxcri::rootless::unprivileged() {
         return Ok(None);
     }
-    let path = std::fs::canonicalize("/bin/sh")?;
-    let shell = CString::new(path.as_os_str().as_bytes())
+    let shell = CString::new(std::fs::canonicalize("/bin/sh")?.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::other("/bin/sh resolves to a path with a NUL"))?;
     // Where start-host hooks go back to: our parent, `lxcri create`, waits for us.
     std::env::set_var(
@@ -191,30 +190,30 @@ fn shield_shell() -> std::io::Result<Option<PathBuf>> {
             return Err(err());
         }
     }
-    Ok(Some(path))
+    Ok(Some(shell))
 }
 
 /// liblxc runs the mount hook as `/bin/sh -c "exec HOOK mount"`: a shell's exec and start on
 /// the way to the container's first process (0.7-0.9 ms here, docs/benchmarks.md). So the
 /// hook's sealed view (what `hook` names) is bound over the shell in this mount namespace, and
 /// liblxc's `/bin/sh` is the hook itself. LXCRI_HOOK_SHELL tells the hook, which removes the bind
-/// from the namespace it runs in before anything else (lxcri-hook `shell`), so that OCI hooks
-/// and liblxc's other uses of /bin/sh find the shell. Where the view cannot be cloned (older
+/// from the namespace it runs in before it runs OCI hooks there and hands any other `sh -c` to
+/// the shell (lxcri-hook `shell`), so that both find the shell. Where the view cannot be cloned (older
 /// kernels refuse open_tree of a mount that is in no namespace of theirs with EINVAL; memfd
 /// copies) the shell stays: nothing changes but the time.
-fn hook_as_shell(hook: i32, shell: &Path) {
+fn hook_as_shell(hook: i32, shell: &CStr) {
     use std::os::fd::{AsFd, BorrowedFd};
     use std::os::unix::ffi::OsStrExt;
-    let Ok(target) = std::ffi::CString::new(shell.as_os_str().as_bytes()) else {
-        return;
-    };
     // SAFETY: wait_for_go put the hook's view at this fd number, which stays open for the
     // lifetime of this process (liblxc's child inherits it); we only borrow it here.
     let hook = unsafe { BorrowedFd::borrow_raw(hook) };
     let Ok(tree) = lxcri::sys::mount::clone_file(hook, c"") else {
         return;
     };
-    if lxcri::sys::mount::attach(tree.as_fd(), None, &target).is_ok() {
-        std::env::set_var("LXCRI_HOOK_SHELL", shell);
+    if lxcri::sys::mount::attach(tree.as_fd(), None, shell).is_ok() {
+        std::env::set_var(
+            "LXCRI_HOOK_SHELL",
+            std::ffi::OsStr::from_bytes(shell.to_bytes()),
+        );
     }
 }

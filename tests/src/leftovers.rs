@@ -92,11 +92,15 @@ pub fn remove_cgroups(rel: &str) {
     }
 }
 
+/// liblxc's lock directory of the lxcpath `root` (root's rundir).
+pub fn liblxc_lock_dir(root: &Path) -> PathBuf {
+    Path::new("/run/lxc/lock").join(root.strip_prefix("/").unwrap_or(root))
+}
+
 /// What liblxc keeps under /run/lxc/lock for the lxcpath `root`.
 pub fn liblxc_locks(root: &Path) -> Vec<PathBuf> {
-    let dir = Path::new("/run/lxc/lock").join(root.strip_prefix("/").unwrap_or(root));
     let mut found = Vec::new();
-    let mut todo = vec![dir];
+    let mut todo = vec![liblxc_lock_dir(root)];
     while let Some(d) = todo.pop() {
         let Ok(rd) = fs::read_dir(&d) else { continue };
         for e in rd.flatten() {

@@ -501,10 +501,7 @@ impl Drop for Runtime {
         // liblxc's lock directory of this root: delete leaves it (a concurrent create under the
         // root may be making it); no create uses this root any more. Its parents stay, since
         // other tests' creates may be making them.
-        let root = self.root.path();
-        let _ = std::fs::remove_dir(
-            Path::new("/run/lxc/lock").join(root.strip_prefix("/").unwrap_or(root)),
-        );
+        let _ = fs::remove_dir(leftovers::liblxc_lock_dir(self.root.path()));
     }
 }
 

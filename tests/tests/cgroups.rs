@@ -1,5 +1,6 @@
 //! linux.cgroupsPath and linux.resources, checked in the host's cgroup files.
 
+use lxcri_tests::leftovers::{hierarchies, remove_cgroups};
 use lxcri_tests::{unique_id, Bundle, Runtime};
 use serde_json::json;
 use std::fs;
@@ -14,25 +15,10 @@ fn test_cgroup(id: &str) -> String {
     format!("{PARENT}-{id}/{id}")
 }
 
-/// Every hierarchy's root (the unified root of a v2 host, each v1 and named one otherwise).
-fn hierarchies() -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("/sys/fs/cgroup")];
-    if let Ok(rd) = fs::read_dir("/sys/fs/cgroup") {
-        dirs.extend(
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir()),
-        );
-    }
-    dirs
-}
-
 /// Removes the parent [`test_cgroup`] gave `rel`, in every hierarchy: nobody else uses it.
 fn remove_parent(rel: &str) {
     if let Some(parent) = Path::new(rel).parent() {
-        for h in hierarchies() {
-            let _ = fs::remove_dir(h.join(parent));
-        }
+        remove_cgroups(&parent.to_string_lossy());
     }
 }
 
